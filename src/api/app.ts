@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { AppError } from '../domain/errors.js'
+import type { ClusterService } from '../services/clusters.js'
+import type { CredentialService } from '../services/credentials.js'
+import type { FaultService } from '../services/faults.js'
+import type { IdempotencyStore } from '../store/idempotency.js'
+import { registerErrorHandling, sendError } from './plugins/errors.js'
+import { createIdempotency } from './plugins/idempotency.js'
+import { registerMetrics } from './plugins/metrics.js'
+import { adminRoutes, type AdminDeps } from './routes/admin.js'
+import { clusterRoutes } from './routes/clusters.js'
+
+export interface AppDeps {
+  clusters: ClusterService
+  credentials: CredentialService
+  faults: FaultService
+  idempotencyStore: IdempotencyStore
+  countByStatus: () => Promise<{ status: string; n: number }[]>
+  admin: Omit<AdminDeps, 'credentials'>
+  /** Readiness: the database answers and the reconciler runs. */
+  ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>
+  now: () => number
+  logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
+  version?: string
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+export const BODY_LIMIT = 1024 * 1024
+
+/** Builds the HTTP app. Never listens: main.ts does, tests use app.inject(). */
+export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
+  const loggerOpt =
+    deps.logger && typeof (deps.logger as { child?: unknown }).child === 'function'
+      ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
+      : { logger: (deps.logger as FastifyServerOptions['logger']) ?? false }
+  const app = Fastify({
+    ...loggerOpt,
+    bodyLimit: BODY_LIMIT,
+    // One log line per request (onResponse below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    // Validation is the domain's job (every rule has its own code); schemas here document the
+    // wire and drive serialization.
+    schemaErrorFormatter: (errors) => new Error(errors.map((e) => e.message).join('; ')),
+    ajv: { customOptions: { strict: false } },
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  app.setValidatorCompiler(() => () => true)
+
+  registerErrorHandling(app)
+
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id)
+    done()
+  })
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    )
+    done()
+  })
+  // apiError faults (DESIGN section 7) answer before any route runs.
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? req.url
+    if (path.startsWith('/_admin')) return
+    const fault = await deps.faults.apiFault(path)
+    if (fault) return sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Hadoop Eco Open API (hadoop-eco)',
+        description: 'Wire-compatible implementation of the KakaoCloud Hadoop Eco Open API, with extensions.',
+        version: deps.version ?? '0.0.0',
+      },
+      tags: [{ name: 'clusters' }, { name: 'extensions' }, { name: 'admin' }, { name: 'operations' }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  registerMetrics(app, { countByStatus: deps.countByStatus })
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
+  app.get('/healthz', { schema: { tags: ['operations'] } }, () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { tags: ['operations'] } }, async (_req, reply) => {
+    const r = await deps.ready()
+    reply.code(r.ok ? 200 : 503)
+    return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
+  })
+
+  await app.register(async (scope) =>
+    clusterRoutes(scope, {
+      clusters: deps.clusters,
+      credentials: deps.credentials,
+      idempotency: createIdempotency({ store: deps.idempotencyStore, now: deps.now }),
+    }),
+  )
+  await app.register(async (scope) => adminRoutes(scope, { ...deps.admin, credentials: deps.credentials }))
+  return app
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../../domain/errors.js'
+import type { IdempotencyStore } from '../../store/idempotency.js'
+
+const TTL_MS = 24 * 60 * 60 * 1000
+/** A claim still pending after this long belongs to a request that died; the key is freed. */
+const ABANDONED_MS = 60_000
+const WAIT_MS = 10_000
+const KEY_RULE = /^[\x21-\x7e]{1,255}$/
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: { project: string; key: string }
+  }
+}
+
+/**
+ * `Idempotency-Key` on POST and DELETE (DESIGN section 6). The first request claims the key
+ * with an insert the database arbitrates, so two racing requests cannot both act; the loser
+ * waits for the winner's response and replays it.
+ */
+export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now: () => number }) => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  const preHandler = async (req: FastifyRequest, reply: FastifyReply, project: string): Promise<boolean> => {
+    const raw = req.headers['idempotency-key']
+    if (raw === undefined) return false
+    const key = Array.isArray(raw) ? raw[0] ?? '' : raw
+    if (!KEY_RULE.test(key))
+      throw new AppError('INVALID_PARAMETER', 'Idempotency-Key must be 1-255 printable ASCII characters', [
+        { field: 'Idempotency-Key', code: 'INVALID_PARAMETER', message: 'must be 1-255 printable ASCII characters' },
+      ])
+    const path = req.url.split('?')[0]
+    const hash = createHash('sha256')
+      .update(`${req.method} ${path}\n${req.body === undefined ? '' : JSON.stringify(req.body)}`)
+      .digest('hex')
+    const deadline = Date.now() + WAIT_MS
+    for (;;) {
+      const t = now()
+      if (await store.claim(project, key, hash, t)) {
+        req.idempotency = { project, key }
+        return false
+      }
+      const row = await store.get(project, key)
+      if (!row) continue
+      if (row.created_at < t - TTL_MS || (row.state === 'pending' && row.created_at < t - ABANDONED_MS)) {
+        await store.release(project, key, row.created_at + 1)
+        continue
+      }
+      if (row.request_hash !== hash)
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', [
+          { field: 'Idempotency-Key', code: 'IDEMPOTENCY_KEY_REUSED', message: 'reuse a key only to retry the same request' },
+        ])
+      if (row.state === 'done') {
+        reply
+          .code(row.response_status ?? 200)
+          .header('idempotent-replayed', 'true')
+          .type('application/json')
+          .send(row.response_body ?? '')
+        return true
+      }
+      if (Date.now() > deadline)
+        throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still in progress; retry later')
+      await sleep(25)
+    }
+  }
+
+  /** Stores what the first request answered; a 5xx frees the key so a retry can act. */
+  const onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const claim = req.idempotency
+    if (!claim) return payload
+    req.idempotency = undefined
+    if (reply.statusCode >= 500) await store.release(claim.project, claim.key)
+    else await store.complete(claim.project, claim.key, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''))
+    return payload
+  }
+
+  return { preHandler, onSend }
+}

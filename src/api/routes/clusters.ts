@@ -1,0 +1,152 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { ClusterService, Caller } from '../../services/clusters.js'
+import type { CredentialService } from '../../services/credentials.js'
+import {
+  ClusterPageSchema,
+  ClusterRefSchema,
+  ClusterSchema,
+  CreateClusterRequestSchema,
+  ErrorBodySchema,
+  EventPageSchema,
+  ScaleRequestSchema,
+  VmPageSchema,
+} from '../../wire/schemas.js'
+import type { createIdempotency } from '../plugins/idempotency.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller
+  }
+}
+
+export interface ClusterRouteDeps {
+  clusters: ClusterService
+  credentials: CredentialService
+  idempotency: ReturnType<typeof createIdempotency>
+}
+
+const authHeaders = Type.Object({
+  'credential-id': Type.String({ description: 'Access key ID' }),
+  'credential-secret': Type.String({ description: 'Secret access key' }),
+  'idempotency-key': Type.Optional(Type.String({ description: 'Replays the first response for a retried request (24 h)' })),
+})
+const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema }
+const idParam = Type.Object({ clusterId: Type.String() })
+const pageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
+  sort: Type.Optional(Type.Array(Type.String(), { description: 'field,asc|desc; repeatable, first has priority' })),
+}
+
+/**
+ * The seed's seven operations plus the events extension. Handlers are one line: the service
+ * does the work, the response schema shapes the bytes.
+ */
+export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps) => {
+  const { clusters, credentials, idempotency } = deps
+  app.decorateRequest('caller', undefined as unknown as Caller)
+  app.addHook('preHandler', async (req, reply) => {
+    req.caller = await credentials.authenticate(
+      req.headers['credential-id'] as string | undefined,
+      req.headers['credential-secret'] as string | undefined,
+    )
+    if (req.method === 'POST' || req.method === 'DELETE') {
+      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
+    }
+    return undefined
+  })
+  app.addHook('onSend', idempotency.onSend)
+
+  const base = '/v2/hadoop-eco/clusters'
+  const tags = ['clusters']
+
+  app.post(
+    base,
+    { schema: { tags, summary: 'Create cluster', headers: authHeaders, body: CreateClusterRequestSchema, response: { 200: ClusterRefSchema, ...errors } } },
+    (req) => clusters.create(req.caller, req.body),
+  )
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: 'Retrieve cluster list',
+        headers: authHeaders,
+        querystring: Type.Object({
+          ...pageQuery,
+          includeTerminated: Type.Optional(Type.Boolean({ default: true })),
+          name: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
+          apiKeyStatus: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
+        }),
+        response: { 200: ClusterPageSchema, ...errors },
+      },
+    },
+    (req) => clusters.list(req.caller, req.query as Record<string, unknown>),
+  )
+  app.get(
+    `${base}/:clusterId`,
+    { schema: { tags, summary: 'Retrieve cluster', headers: authHeaders, params: idParam, response: { 200: ClusterSchema, ...errors } } },
+    (req) => clusters.get(req.caller, (req.params as { clusterId: string }).clusterId),
+  )
+  app.get(
+    `${base}/:clusterId/vms`,
+    {
+      schema: {
+        tags,
+        summary: 'Retrieve VM list of cluster',
+        headers: authHeaders,
+        params: idParam,
+        querystring: Type.Object({
+          ...pageQuery,
+          ip: Type.Optional(Type.String()),
+          name: Type.Optional(Type.String()),
+          instanceId: Type.Optional(Type.String()),
+          status: Type.Optional(Type.String()),
+        }),
+        response: { 200: VmPageSchema, ...errors },
+      },
+    },
+    (req) => clusters.vms(req.caller, (req.params as { clusterId: string }).clusterId, req.query as Record<string, unknown>),
+  )
+  app.delete(
+    `${base}/:clusterId`,
+    { schema: { tags, summary: 'Delete cluster', headers: authHeaders, params: idParam, response: { 200: ClusterRefSchema, ...errors } } },
+    (req) => clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId),
+  )
+  const scale = (direction: 'out' | 'in') => ({
+    schema: {
+      tags,
+      summary: direction === 'out' ? 'Scale out cluster' : 'Scale in cluster',
+      headers: authHeaders,
+      params: idParam,
+      body: ScaleRequestSchema,
+      response: { 200: ClusterRefSchema, ...errors },
+    },
+  })
+  app.post(`${base}/:clusterId/scale-out`, scale('out'), (req) =>
+    clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'out', req.body),
+  )
+  // The seed's scale-in example uses DELETE; both verbs are served.
+  for (const method of ['POST', 'DELETE'] as const)
+    app.route({
+      method,
+      url: `${base}/:clusterId/scale-in`,
+      ...scale('in'),
+      handler: (req) => clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'in', req.body),
+    })
+  app.get(
+    `${base}/:clusterId/events`,
+    {
+      schema: {
+        tags: ['extensions'],
+        summary: 'Cluster events (extension)',
+        headers: authHeaders,
+        params: idParam,
+        querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
+        response: { 200: EventPageSchema, ...errors },
+      },
+    },
+    (req) => clusters.events(req.caller, (req.params as { clusterId: string }).clusterId, req.query as Record<string, unknown>),
+  )
+}

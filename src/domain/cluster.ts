@@ -1,0 +1,181 @@
+import type { Cluster, ClusterSummary } from '../wire/schemas.js'
+import { FLAVORS, imageName, uiUrls } from './catalog.js'
+import type { ClusterSpec } from './cluster-spec.js'
+import { isTerminated, type ApiKeyStatus, type ClusterStatus } from './statuses.js'
+
+/** What the lifecycle learned about a cluster, beyond its spec. */
+export interface ClusterInfo {
+  /** Ids of the groups in use: the given ones, or the one created from securityGroupName. */
+  securityGroupIds: string[]
+  /** First master's private IP, once known; the UI URLs hang off it. */
+  masterIp?: string
+  task?: { state: 'running' | 'succeeded' | 'failed'; startedAt: number; endedAt?: number }
+  /** The last terminal error, recorded on the cluster instead of being retried. */
+  lastError?: string
+}
+
+export interface ClusterRecord {
+  seq: number
+  id: string
+  project: string
+  name: string
+  owner: string
+  status: ClusterStatus
+  terminalStatus: ClusterStatus | null
+  clusterType: ClusterSpec['clusterType']
+  clusterVersion: string
+  apiKeyStatus: ApiKeyStatus
+  masterCnt: number
+  workerCnt: number
+  targetWorkerCnt: number
+  hdfsReplication: number
+  createdAt: number
+  runningAt: number | null
+  terminatedAt: number | null
+  updatedAt: number
+  spec: ClusterSpec
+  info: ClusterInfo
+  vmUptimeClosed: number
+  vmLiveCount: number
+  vmLiveCreatedSum: number
+  nextMasterIndex: number
+  nextWorkerIndex: number
+}
+
+export const masterCountFor = (isHa: boolean): number => (isHa ? 3 : 1)
+
+/**
+ * A one-shot job cluster (its userTask ends it) is never scalable; nor is a terminated one.
+ * The seed shows Running clusters as scalable and terminated ones as not.
+ */
+export const isScalable = (c: Pick<ClusterRecord, 'status' | 'spec'>): boolean =>
+  !isTerminated(c.status) && (c.spec.userTask === undefined || c.spec.userTask.terminationPolicy === 'never')
+
+export const elapsedTime = (c: Pick<ClusterRecord, 'runningAt' | 'terminatedAt'>, now: number): number =>
+  c.runningAt === null ? 0 : Math.max(0, (c.terminatedAt ?? now) - c.runningAt)
+
+export const totalVmUptime = (
+  c: Pick<ClusterRecord, 'vmUptimeClosed' | 'vmLiveCount' | 'vmLiveCreatedSum'>,
+  now: number,
+): number => c.vmUptimeClosed + Math.max(0, c.vmLiveCount * now - c.vmLiveCreatedSum)
+
+export const toSummary = (c: ClusterRecord, now: number): ClusterSummary => {
+  const out: ClusterSummary = {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    owner: c.owner,
+    clusterType: c.clusterType,
+    clusterVersion: c.clusterVersion,
+    isScalable: isScalable(c),
+    apiKeyStatus: c.apiKeyStatus,
+    masterCnt: c.masterCnt,
+    workerCnt: c.workerCnt,
+    nodeCnt: c.masterCnt + c.workerCnt,
+    createdAt: c.createdAt,
+    elapsedTime: elapsedTime(c, now),
+  }
+  if (c.runningAt !== null) out.runningAt = c.runningAt
+  return out
+}
+
+/** A short stable hex from an id, for the names and addresses of simulated integrations. */
+const tag = (id: string): string => id.replace(/[^0-9a-f]/gi, '').slice(0, 8).toLowerCase().padEnd(8, '0')
+const octets = (id: string): string => {
+  const h = tag(id)
+  return `${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16)}.${(parseInt(h.slice(4, 6), 16) % 254) + 1}`
+}
+
+/** The seed's "Retrieve cluster" object. Secrets of the spec are never copied into it. */
+export const toCluster = (c: ClusterRecord, now: number): Cluster => {
+  const s = c.spec
+  const running = c.status === 'Running' || c.status === 'Processing'
+  const out: Cluster = {
+    id: c.id,
+    name: c.name,
+    owner: c.owner,
+    clusterType: c.clusterType,
+    clusterVersion: c.clusterVersion,
+    isHa: s.isHa,
+    isScalable: isScalable(c),
+    status: c.status,
+    apiKeyStatus: c.apiKeyStatus,
+    masterCnt: c.masterCnt,
+    workerCnt: c.workerCnt,
+    nodeCnt: c.masterCnt + c.workerCnt,
+    vpcId: s.vpcId,
+    subnetId: s.subnetId,
+    securityGroupIds: c.info.securityGroupIds,
+    keypairName: s.keypairName,
+    monitoring: s.monitoring,
+    imageName: imageName(c.clusterVersion),
+    ...(running && c.info.masterIp ? uiUrls(c.clusterType, c.clusterVersion, c.info.masterIp) : {}),
+    createdAt: c.createdAt,
+    elapsedTime: elapsedTime(c, now),
+    totalVmUptime: totalVmUptime(c, now),
+    masterInfo: [
+      { flavorId: FLAVORS.get(s.masterFlavorName)?.id ?? '', flavorName: s.masterFlavorName, volumeSize: s.masterVolumeSize },
+    ],
+    workerInfo: [
+      { flavorId: FLAVORS.get(s.workerFlavorName)?.id ?? '', flavorName: s.workerFlavorName, volumeSize: s.workerVolumeSize },
+    ],
+    config: { hdfsBlockSize: s.config.hdfsBlockSize, hdfsReplication: s.config.hdfsReplication },
+  }
+  if (c.runningAt !== null) out.runningAt = c.runningAt
+  if (s.adminInfo?.userId !== undefined) out.adminInfo = { userId: s.adminInfo.userId }
+  if (s.config.configText !== undefined) out.config.configText = s.config.configText
+  if (s.config.configFileUrl !== undefined) out.config.configFileUrl = s.config.configFileUrl
+  if (s.userTask) {
+    const { type, terminationPolicy, fileUrl, hiveQuery, deployMode, execOpts, execParams, logBucketName } = s.userTask
+    out.userTask = { type, terminationPolicy }
+    if (fileUrl !== undefined) out.userTask.fileUrl = fileUrl
+    if (hiveQuery !== undefined) out.userTask.hiveQuery = hiveQuery
+    if (deployMode !== undefined) out.userTask.deployMode = deployMode
+    if (execOpts !== undefined) out.userTask.execOpts = execOpts
+    if (execParams !== undefined) out.userTask.execParams = execParams
+    if (logBucketName !== undefined) {
+      out.userTask.logBucketName = logBucketName
+      // The seed: logs go under <logBucketName>/HadoopEco/<cluster name>.
+      if (c.info.task) out.userTask.logUrl = `${logBucketName}/HadoopEco/${c.name}`
+    }
+  }
+  if (s.hiveDbInfo) {
+    const h = s.hiveDbInfo
+    out.hiveDbInfo = {
+      objectId: h.objectId,
+      subnetId: s.subnetId,
+      name: `mysql-${tag(h.objectId)}`,
+      host: `10.${octets(h.objectId)}`,
+      port: 3306,
+      dbName: h.dbName,
+      userId: h.userId,
+    }
+  }
+  if (s.dataCatalogInfo) {
+    const id = s.dataCatalogInfo.catalogId
+    out.dataCatalogInfo = {
+      metastoreUri: `thrift://10.${octets(id)}:9083`,
+      catalogId: id,
+      catalogName: `catalog-${tag(id)}`,
+      vpcId: s.vpcId,
+      vpcName: `vpc-${tag(s.vpcId)}`,
+      subnetId: s.subnetId,
+      subnetName: `subnet-${tag(s.subnetId)}`,
+    }
+  }
+  if (s.redisInfo) {
+    const r = s.redisInfo
+    out.redisInfo = {
+      objectId: r.objectId,
+      name: `redis-${tag(r.objectId)}`,
+      subnetId: s.subnetId,
+      primaryEndpoint: `10.${octets(r.objectId)}`,
+      readEndpoint: `10.${octets(r.objectId + 'r')}`,
+      clusterEnabled: false,
+      port: 6379,
+      dbIdSupersetCelery: r.dbIdSupersetCelery,
+      dbIdSupersetResults: r.dbIdSupersetResults,
+    }
+  }
+  return out
+}

@@ -1,0 +1,94 @@
+/**
+ * The error catalogue: every rule the API enforces has a stable code, an HTTP status and a
+ * message. One handler (api/plugins/errors.ts) renders them as the wire envelope.
+ */
+export const ERRORS = {
+  // 400: request shape
+  INVALID_JSON: 400,
+  INVALID_PARAMETER: 400,
+  FIELD_REQUIRED: 400,
+  INVALID_TYPE: 400,
+  INVALID_VALUE: 400,
+  VALUE_OUT_OF_RANGE: 400,
+  INVALID_NAME: 400,
+  INVALID_CLUSTER_TYPE: 400,
+  INVALID_CLUSTER_VERSION: 400,
+  INVALID_FLAVOR: 400,
+  SECURITY_GROUP_REQUIRED: 400,
+  SECURITY_GROUP_CONFLICT: 400,
+  WORKER_COUNT_BELOW_REPLICATION: 400,
+  INVALID_BASE64: 400,
+  INVALID_CONFIG_TEXT: 400,
+  INVALID_URL: 400,
+  MUTUALLY_EXCLUSIVE: 400,
+  UNSUPPORTED_FOR_CLUSTER_TYPE: 400,
+  INVALID_SORT: 400,
+  // 400: lifecycle rules
+  CLUSTER_TERMINATED: 400,
+  INVALID_CLUSTER_STATUS: 400,
+  CLUSTER_NOT_SCALABLE: 400,
+  SCALE_IN_BELOW_REPLICATION: 400,
+  SCALE_OUT_ABOVE_MAXIMUM: 400,
+  // others
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CLUSTER_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  DUPLICATE_CLUSTER_NAME: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  INJECTED_FAULT: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export interface FieldError {
+  field: string
+  code: ErrorCode
+  message: string
+}
+
+export class AppError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: readonly FieldError[] = [],
+    status?: number,
+  ) {
+    super(message)
+    this.name = 'AppError'
+    this.status = status ?? ERRORS[code]
+  }
+
+  /** One error for many field problems: the first one names the response's code. */
+  static fromFields(errors: readonly FieldError[]): AppError {
+    const first = errors[0]
+    if (!first) throw new Error('fromFields needs at least one error')
+    const message = errors.length === 1 ? first.message : `${first.message} (and ${errors.length - 1} more)`
+    return new AppError(first.code, message, errors)
+  }
+}
+
+/** HTTP reason phrases for the envelope's `error` field, as Spring Boot prints them. */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+}

@@ -1,0 +1,86 @@
+/**
+ * Every status string the API shows lives here, so a typo cannot invent a state the real
+ * service does not have (DESIGN section 4).
+ */
+export const CLUSTER_STATUSES = [
+  'Initializing',
+  'Creating',
+  'Installing',
+  'Running',
+  'Processing',
+  'Terminating',
+  'Terminated(User)',
+  'Terminated(UserCommand)',
+  'Terminated(Error)',
+] as const
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number]
+
+export const TERMINATED_STATUSES = ['Terminated(User)', 'Terminated(UserCommand)', 'Terminated(Error)'] as const
+export type TerminatedStatus = (typeof TERMINATED_STATUSES)[number]
+
+export const isTerminated = (s: string): s is TerminatedStatus =>
+  (TERMINATED_STATUSES as readonly string[]).includes(s)
+
+/** Statuses in which a create is still in flight (a delete cancels it). */
+export const PROVISIONING_STATUSES: readonly ClusterStatus[] = ['Initializing', 'Creating', 'Installing']
+
+/** The allowed moves. The reconciler and the services both check against this table. */
+export const TRANSITIONS: Readonly<Record<ClusterStatus, readonly ClusterStatus[]>> = {
+  Initializing: ['Creating', 'Terminating'],
+  Creating: ['Installing', 'Terminating'],
+  Installing: ['Running', 'Terminating'],
+  Running: ['Processing', 'Terminating'],
+  Processing: ['Running', 'Terminating'],
+  Terminating: ['Terminated(User)', 'Terminated(UserCommand)', 'Terminated(Error)'],
+  'Terminated(User)': [],
+  'Terminated(UserCommand)': [],
+  'Terminated(Error)': [],
+}
+
+export const canTransition = (from: ClusterStatus, to: ClusterStatus): boolean => TRANSITIONS[from].includes(to)
+
+export const VM_STATUSES = ['Creating', 'Installing', 'Running', 'Decommissioning', 'Terminating'] as const
+export type VmStatus = (typeof VM_STATUSES)[number]
+
+export const API_KEY_STATUSES = ['possible', 'impossible', 'applied'] as const
+export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number]
+
+/**
+ * DESIGN section 4: `possible` for a hadoop cluster with a userTask once it is Terminated(User)
+ * or Terminated(UserCommand); `applied` once a key was issued (no API issues one yet).
+ */
+export const deriveApiKeyStatus = (c: {
+  clusterType: string
+  hasUserTask: boolean
+  status: ClusterStatus
+  apiKeyIssued?: boolean
+}): ApiKeyStatus => {
+  if (c.apiKeyIssued) return 'applied'
+  if (
+    c.clusterType === 'hadoop' &&
+    c.hasUserTask &&
+    (c.status === 'Terminated(User)' || c.status === 'Terminated(UserCommand)')
+  )
+    return 'possible'
+  return 'impossible'
+}
+
+/** Reason codes recorded on every event (DESIGN section 6 / issue "Clusters that live"). */
+export const EVENT_REASONS = [
+  'USER_REQUEST',
+  'PROVISION_STARTED',
+  'PROVISIONED',
+  'INSTALLED',
+  'PROVISION_FAILED',
+  'INSTALL_FAILED',
+  'TASK_STARTED',
+  'TASK_SUCCEEDED',
+  'TASK_FAILED',
+  'SCALE_OUT_REQUESTED',
+  'SCALE_IN_REQUESTED',
+  'SCALE_OUT_DONE',
+  'SCALE_IN_DONE',
+  'TERMINATED',
+  'PROVIDER_ERROR',
+] as const
+export type EventReason = (typeof EVENT_REASONS)[number]

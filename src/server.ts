@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify'
+import pino, { type Logger } from 'pino'
+import { buildApp } from './api/app.js'
+import { systemClock, type Clock } from './clock.js'
+import type { Config } from './config.js'
+import { createSimulatorProvider } from './providers/simulator/simulator.js'
+import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
+import { createClusterService } from './services/clusters.js'
+import { createCredentialService, parseCredentialList, type CredentialService } from './services/credentials.js'
+import { createFaultService } from './services/faults.js'
+import { createStore, openDatabase, type Store } from './store/index.js'
+
+export interface Server {
+  app: FastifyInstance
+  store: Store
+  reconciler: Reconciler
+  credentials: CredentialService
+  /** Set when this start generated the first credential: shown once, never stored in clear. */
+  generatedCredential?: { id: string; secret: string; project: string }
+  close(): Promise<void>
+}
+
+export interface ServerOptions {
+  clock?: Clock
+  logger?: Logger
+  /** Tests drive the reconciler by hand; the server starts it otherwise. */
+  startReconciler?: boolean
+  version?: string
+}
+
+/** The composition root: config in, a wired server out. Nothing else constructs dependencies. */
+export const createServer = async (config: Readonly<Config>, opts: ServerOptions = {}): Promise<Server> => {
+  const clock = opts.clock ?? systemClock
+  const now = () => clock.now()
+  const logger =
+    opts.logger ??
+    pino({
+      level: config.logLevel,
+      // Belt and braces: nothing logs these, and if something ever did, pino blanks them.
+      redact: ['req.headers["credential-secret"]', 'req.headers.authorization', '*.secret', '*.userPw', '*.password'],
+    })
+  const database = await openDatabase(config.databaseUrl)
+  if (config.migrate) await database.migrate()
+  const store = createStore(database)
+  const faults = createFaultService({ store: store.faults })
+  const credentials = createCredentialService({ store: store.credentials, now })
+
+  let generatedCredential: Server['generatedCredential']
+  if (config.credentials)
+    for (const c of parseCredentialList(config.credentials)) await credentials.create(c.project, undefined, { id: c.id, secret: c.secret })
+  else if ((await credentials.countActive()) === 0) {
+    const c = await credentials.create('default')
+    generatedCredential = { id: c.id, secret: c.secret, project: c.project }
+  }
+
+  const provider = createSimulatorProvider({ database, clock, timeScale: config.timeScale, faults })
+  const reconciler = createReconciler({
+    store,
+    provider,
+    clock,
+    logger: logger.child({ component: 'reconciler' }),
+    leaseMs: config.leaseMs,
+    pollMs: config.pollMs,
+    concurrency: config.reconcilerConcurrency,
+  })
+  const clusters = createClusterService({ store, now, wake: () => reconciler.wake() })
+
+  const app = await buildApp({
+    clusters,
+    credentials,
+    faults,
+    idempotencyStore: store.idempotency,
+    countByStatus: () => store.clusters.countByStatus(),
+    admin: {
+      token: config.adminToken,
+      store: { ...store, resetProvider: () => provider.reset() },
+      now,
+      onFaultsChanged: () => faults.invalidate(),
+    },
+    ready: async () => {
+      const checks: Record<string, string> = {}
+      try {
+        await store.credentials.countActive()
+        checks.database = 'ok'
+      } catch (e) {
+        checks.database = (e as Error).message
+      }
+      checks.reconciler = reconciler.running ? 'ok' : 'stopped'
+      return { ok: checks.database === 'ok' && reconciler.running, checks }
+    },
+    now,
+    logger,
+    version: opts.version,
+  })
+  if (opts.startReconciler !== false) reconciler.start()
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    store,
+    reconciler,
+    credentials,
+    generatedCredential,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close()
+        await reconciler.stop()
+        await database.close()
+      })()),
+  }
+}

@@ -1,0 +1,201 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { ClusterInfo, ClusterRecord } from '../domain/cluster.js'
+import type { ClusterSpec } from '../domain/cluster-spec.js'
+import type { ClusterSortField, PageRequest } from '../domain/paging.js'
+import type { ApiKeyStatus, ClusterStatus } from '../domain/statuses.js'
+import type { Database } from './db.js'
+import type { ClustersTable, Tables } from './tables.js'
+
+export type ClusterRow = Selectable<ClustersTable>
+
+export const toRecord = (r: ClusterRow): ClusterRecord => ({
+  seq: r.seq,
+  id: r.id,
+  project: r.project,
+  name: r.name,
+  owner: r.owner,
+  status: r.status as ClusterStatus,
+  terminalStatus: r.terminal_status as ClusterStatus | null,
+  clusterType: r.cluster_type as ClusterSpec['clusterType'],
+  clusterVersion: r.cluster_version,
+  apiKeyStatus: r.api_key_status as ApiKeyStatus,
+  masterCnt: r.master_cnt,
+  workerCnt: r.worker_cnt,
+  targetWorkerCnt: r.target_worker_cnt,
+  hdfsReplication: r.hdfs_replication,
+  createdAt: r.created_at,
+  runningAt: r.running_at,
+  terminatedAt: r.terminated_at,
+  updatedAt: r.updated_at,
+  spec: JSON.parse(r.spec) as ClusterSpec,
+  info: JSON.parse(r.info) as ClusterInfo,
+  vmUptimeClosed: r.vm_uptime_closed,
+  vmLiveCount: r.vm_live_count,
+  vmLiveCreatedSum: r.vm_live_created_sum,
+  nextMasterIndex: r.next_master_index,
+  nextWorkerIndex: r.next_worker_index,
+})
+
+/** Columns a status change may touch. */
+export interface ClusterPatch {
+  status?: ClusterStatus
+  terminalStatus?: ClusterStatus | null
+  apiKeyStatus?: ApiKeyStatus
+  masterCnt?: number
+  workerCnt?: number
+  targetWorkerCnt?: number
+  runningAt?: number
+  terminatedAt?: number
+  info?: ClusterInfo
+  nextMasterIndex?: number
+  nextWorkerIndex?: number
+}
+
+const patchColumns = (p: ClusterPatch, now: number) => {
+  const out: Partial<Record<keyof ClustersTable, unknown>> = { updated_at: now }
+  if (p.status !== undefined) out.status = p.status
+  if (p.terminalStatus !== undefined) out.terminal_status = p.terminalStatus
+  if (p.apiKeyStatus !== undefined) out.api_key_status = p.apiKeyStatus
+  if (p.masterCnt !== undefined) out.master_cnt = p.masterCnt
+  if (p.workerCnt !== undefined) out.worker_cnt = p.workerCnt
+  if (p.targetWorkerCnt !== undefined) out.target_worker_cnt = p.targetWorkerCnt
+  if (p.runningAt !== undefined) out.running_at = p.runningAt
+  if (p.terminatedAt !== undefined) out.terminated_at = p.terminatedAt
+  if (p.info !== undefined) out.info = JSON.stringify(p.info)
+  if (p.nextMasterIndex !== undefined) out.next_master_index = p.nextMasterIndex
+  if (p.nextWorkerIndex !== undefined) out.next_worker_index = p.nextWorkerIndex
+  return out
+}
+
+export class DuplicateNameError extends Error {}
+
+const isUniqueViolation = (e: unknown): boolean => {
+  const err = e as { code?: string; message?: string }
+  return err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505'
+}
+
+export interface ClusterListFilter {
+  project: string
+  name?: string
+  apiKeyStatus?: string
+  includeTerminated: boolean
+}
+
+export const createClusterStore = (database: Database) => {
+  const { db } = database
+  const byId = database.prepared<ClusterRow>(
+    db.selectFrom('clusters').selectAll().where('project', '=', '?').where('id', '=', '?').compile(),
+  )
+
+  const sortExpr = (field: ClusterSortField, now: number) => {
+    switch (field) {
+      case 'id':
+        return sql.ref('id')
+      case 'name':
+        return sql.ref('name')
+      case 'status':
+        return sql.ref('status')
+      case 'owner':
+        return sql.ref('owner')
+      case 'clusterType':
+        return sql.ref('cluster_type')
+      case 'clusterVersion':
+        return sql.ref('cluster_version')
+      case 'apiKeyStatus':
+        return sql.ref('api_key_status')
+      case 'masterCnt':
+        return sql.ref('master_cnt')
+      case 'workerCnt':
+        return sql.ref('worker_cnt')
+      case 'createdAt':
+        return sql.ref('created_at')
+      case 'runningAt':
+        return sql.ref('running_at')
+      case 'elapsedTime':
+        return sql`(case when running_at is null then 0 else coalesce(terminated_at, ${now}) - running_at end)`
+    }
+  }
+
+  /** Literal, case-insensitive substring: instr/strpos know no wildcards, so `%` and `_` match themselves. */
+  const contains = (column: 'name' | 'api_key_status', needle: string) =>
+    database.dialect === 'sqlite'
+      ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
+      : sql<boolean>`strpos(lower(${sql.ref(column)}), ${needle}) > 0`
+
+  return {
+    async insert(trx: Kysely<Tables>, row: Omit<ClusterRow, 'seq'>): Promise<void> {
+      try {
+        await trx.insertInto('clusters').values(row).execute()
+      } catch (e) {
+        if (isUniqueViolation(e)) throw new DuplicateNameError(row.name)
+        throw e
+      }
+    },
+
+    /** The API's read: one prepared statement, scoped to the caller's project. */
+    async get(project: string, id: string): Promise<ClusterRecord | undefined> {
+      const [row] = await byId([project, id])
+      return row ? toRecord(row) : undefined
+    },
+
+    async getById(id: string, trx: Kysely<Tables> = db): Promise<ClusterRecord | undefined> {
+      const row = await trx.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst()
+      return row ? toRecord(row) : undefined
+    },
+
+    /**
+     * Writes a patch only if the cluster is still in `from` (optimistic concurrency): two
+     * requests racing for one transition cannot both succeed.
+     */
+    async update(
+      trx: Kysely<Tables>,
+      id: string,
+      patch: ClusterPatch,
+      now: number,
+      guard?: { status?: readonly ClusterStatus[]; minWorkersAfter?: { remove: number } },
+    ): Promise<boolean> {
+      let q = trx.updateTable('clusters').set(patchColumns(patch, now) as never).where('id', '=', id)
+      if (guard?.status) q = q.where('status', 'in', guard.status as ClusterStatus[])
+      if (guard?.minWorkersAfter)
+        q = q.where(sql<boolean>`worker_cnt - ${guard.minWorkersAfter.remove} >= hdfs_replication`)
+      const res = await q.executeTakeFirst()
+      return Number(res.numUpdatedRows) === 1
+    },
+
+    async list(
+      filter: ClusterListFilter,
+      page: PageRequest<ClusterSortField>,
+      now: number,
+    ): Promise<{ rows: ClusterRecord[]; total: number }> {
+      let base = db.selectFrom('clusters').where('project', '=', filter.project)
+      if (!filter.includeTerminated) base = base.where('terminated_at', 'is', null)
+      if (filter.name) base = base.where(contains('name', filter.name))
+      if (filter.apiKeyStatus) base = base.where(contains('api_key_status', filter.apiKeyStatus))
+      const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      const total = Number(countRow.n)
+      const offset = page.page * page.size
+      if (total === 0 || offset >= total) return { rows: [], total }
+      let q = base.selectAll()
+      if (page.sort.length === 0) q = q.orderBy('created_at', 'desc')
+      for (const k of page.sort) q = q.orderBy(sortExpr(k.field, now), k.dir)
+      q = q.orderBy('id', 'asc').limit(page.size).offset(offset)
+      const rows = await q.execute()
+      return { rows: rows.map(toRecord), total }
+    },
+
+    async countByStatus(): Promise<{ status: string; n: number }[]> {
+      const rows = await db
+        .selectFrom('clusters')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute()
+      return rows.map((r) => ({ status: r.status, n: Number(r.n) }))
+    },
+
+    async deleteAll(trx: Kysely<Tables>): Promise<void> {
+      await trx.deleteFrom('clusters').execute()
+    },
+  }
+}
+
+export type ClusterStore = ReturnType<typeof createClusterStore>

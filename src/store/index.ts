@@ -1,0 +1,25 @@
+import { createClusterStore } from './clusters.js'
+import { createCredentialStore } from './credentials.js'
+import type { Database } from './db.js'
+import { createEventStore } from './events.js'
+import { createFaultStore } from './faults.js'
+import { createIdempotencyStore } from './idempotency.js'
+import { createVmStore } from './vms.js'
+import { createWorkStore } from './work.js'
+
+export const createStore = (database: Database) => ({
+  database,
+  clusters: createClusterStore(database),
+  vms: createVmStore(database),
+  events: createEventStore(database),
+  credentials: createCredentialStore(database),
+  idempotency: createIdempotencyStore(database),
+  work: createWorkStore(database),
+  faults: createFaultStore(database),
+  transaction: database.transaction,
+})
+
+export type Store = ReturnType<typeof createStore>
+export { openDatabase, type Database } from './db.js'
+export { DuplicateNameError } from './clusters.js'
+export { LeaseLostError } from './work.js'

@@ -1,0 +1,158 @@
+import { sql, type Kysely, type Migration } from 'kysely'
+import type { Dialect } from '../db.js'
+
+/**
+ * Migrations are code so they ship inside the package; each takes the dialect because a few
+ * things (auto-increment keys, triggers) are spelled differently on SQLite and PostgreSQL.
+ */
+export const migrations = (dialect: Dialect): Record<string, Migration> => ({
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      const serial = (t: string) =>
+        dialect === 'sqlite'
+          ? sql.raw(`${t} integer primary key autoincrement`)
+          : sql.raw(`${t} bigserial primary key`)
+      const big = dialect === 'sqlite' ? 'integer' : 'bigint'
+      await sql`create table clusters (
+        ${serial('seq')},
+        id text not null unique,
+        project text not null,
+        name text not null,
+        owner text not null,
+        status text not null,
+        terminal_status text,
+        cluster_type text not null,
+        cluster_version text not null,
+        api_key_status text not null,
+        master_cnt integer not null,
+        worker_cnt integer not null,
+        target_worker_cnt integer not null,
+        hdfs_replication integer not null,
+        created_at ${sql.raw(big)} not null,
+        running_at ${sql.raw(big)},
+        terminated_at ${sql.raw(big)},
+        updated_at ${sql.raw(big)} not null,
+        spec text not null,
+        info text not null,
+        vm_uptime_closed ${sql.raw(big)} not null default 0,
+        vm_live_count integer not null default 0,
+        vm_live_created_sum ${sql.raw(big)} not null default 0,
+        next_master_index integer not null default 1,
+        next_worker_index integer not null default 1
+      )`.execute(db)
+      // A name is unique among a project's clusters that are not terminated; the database
+      // enforces it so two racing creates cannot both win.
+      await sql`create unique index clusters_live_name on clusters (project, name) where terminated_at is null`.execute(db)
+      await sql`create index clusters_project_created on clusters (project, created_at desc, id)`.execute(db)
+      await sql`create index clusters_project_name on clusters (project, name)`.execute(db)
+
+      await sql`create table vms (
+        ${serial('seq')},
+        cluster_id text not null,
+        instance_id text not null unique,
+        name text not null,
+        is_master integer not null,
+        idx integer not null,
+        status text not null,
+        flavor_name text not null,
+        ip text not null,
+        created_at ${sql.raw(big)} not null,
+        ended_at ${sql.raw(big)}
+      )`.execute(db)
+      await sql`create unique index vms_cluster_name on vms (cluster_id, name)`.execute(db)
+
+      await sql`create table events (
+        ${serial('seq')},
+        cluster_id text not null,
+        at ${sql.raw(big)} not null,
+        type text not null,
+        from_status text,
+        to_status text,
+        reason text not null,
+        message text not null
+      )`.execute(db)
+      await sql`create index events_cluster on events (cluster_id, seq)`.execute(db)
+
+      await sql`create table credentials (
+        id text primary key,
+        project text not null,
+        owner text not null,
+        secret_hash text not null,
+        created_at ${sql.raw(big)} not null,
+        revoked_at ${sql.raw(big)}
+      )`.execute(db)
+
+      await sql`create table idempotency_keys (
+        project text not null,
+        key text not null,
+        request_hash text not null,
+        state text not null,
+        response_status integer,
+        response_body text,
+        created_at ${sql.raw(big)} not null,
+        primary key (project, key)
+      )`.execute(db)
+
+      await sql`create table project_revisions (project text primary key, rev ${sql.raw(big)} not null)`.execute(db)
+
+      await sql`create table work (
+        cluster_id text primary key,
+        due_at ${sql.raw(big)} not null,
+        lease_owner text,
+        lease_expires_at ${sql.raw(big)},
+        dirty integer not null default 0,
+        attempts integer not null default 0
+      )`.execute(db)
+      await sql`create index work_due on work (due_at)`.execute(db)
+
+      await sql`create table faults (
+        id text primary key,
+        cluster_name_glob text,
+        path_glob text,
+        fault text not null,
+        status integer,
+        times_left integer,
+        created_at ${sql.raw(big)} not null
+      )`.execute(db)
+
+      await sql`create table sim_ops (
+        key text primary key,
+        cluster_id text not null,
+        kind text not null,
+        started_at ${sql.raw(big)} not null,
+        ready_at ${sql.raw(big)} not null,
+        outcome text not null,
+        result text not null
+      )`.execute(db)
+      await sql`create index sim_ops_cluster on sim_ops (cluster_id)`.execute(db)
+
+      // Every change to a project's clusters bumps its revision in the same transaction, so a
+      // cached list result can be checked for freshness with one point read.
+      if (dialect === 'sqlite') {
+        for (const [when, row] of [
+          ['insert', 'new'],
+          ['update', 'new'],
+          ['delete', 'old'],
+        ] as const) {
+          await sql
+            .raw(
+              `create trigger clusters_rev_${when} after ${when} on clusters begin
+                 insert into project_revisions (project, rev) values (${row}.project, 1)
+                 on conflict (project) do update set rev = rev + 1;
+               end`,
+            )
+            .execute(db)
+        }
+      } else {
+        await sql`create function bump_project_rev() returns trigger language plpgsql as $$
+          begin
+            insert into project_revisions (project, rev) values (coalesce(new.project, old.project), 1)
+            on conflict (project) do update set rev = project_revisions.rev + 1;
+            return null;
+          end $$`.execute(db)
+        await sql`create trigger clusters_rev after insert or update or delete on clusters
+          for each row execute function bump_project_rev()`.execute(db)
+      }
+    },
+  },
+})

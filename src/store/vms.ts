@@ -1,0 +1,123 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { PageRequest, VmSortField } from '../domain/paging.js'
+import type { VmStatus } from '../domain/statuses.js'
+import type { Database } from './db.js'
+import type { Tables, VmsTable } from './tables.js'
+
+export type VmRow = Selectable<VmsTable>
+
+export interface VmListFilter {
+  clusterId: string
+  name?: string
+  ip?: string
+  instanceId?: string
+  status?: string
+}
+
+const SORT_COLUMNS: Record<VmSortField, 'name' | 'instance_id' | 'is_master' | 'flavor_name' | 'ip' | 'created_at' | 'status' | 'idx' | null> = {
+  name: 'name',
+  instanceId: 'instance_id',
+  isMaster: 'is_master',
+  flavorName: 'flavor_name',
+  ip: 'ip',
+  // The simulator never assigns floating IPs, so every row ties and the id breaks the tie.
+  floatingIp: null,
+  createdAt: 'created_at',
+  status: 'status',
+  index: 'idx',
+}
+
+export const createVmStore = (database: Database) => {
+  const { db } = database
+  const contains = (column: 'name' | 'ip' | 'instance_id' | 'status', needle: string) =>
+    database.dialect === 'sqlite'
+      ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
+      : sql<boolean>`strpos(lower(${sql.ref(column)}), ${needle}) > 0`
+
+  return {
+    /** The VMs that still exist (a VM that is gone leaves the list). */
+    async live(clusterId: string, trx: Kysely<Tables> = db): Promise<VmRow[]> {
+      return trx
+        .selectFrom('vms')
+        .selectAll()
+        .where('cluster_id', '=', clusterId)
+        .where('ended_at', 'is', null)
+        .orderBy('is_master', 'desc')
+        .orderBy('idx', 'asc')
+        .execute()
+    },
+
+    async list(filter: VmListFilter, page: PageRequest<VmSortField>): Promise<{ rows: VmRow[]; total: number }> {
+      let base = db.selectFrom('vms').where('cluster_id', '=', filter.clusterId).where('ended_at', 'is', null)
+      if (filter.name) base = base.where(contains('name', filter.name))
+      if (filter.ip) base = base.where(contains('ip', filter.ip))
+      if (filter.instanceId) base = base.where(contains('instance_id', filter.instanceId))
+      if (filter.status) base = base.where(contains('status', filter.status))
+      const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      const total = Number(n)
+      const offset = page.page * page.size
+      if (total === 0 || offset >= total) return { rows: [], total }
+      let q = base.selectAll()
+      // Unsorted: masters first, then by index, the order the console shows.
+      if (page.sort.length === 0) q = q.orderBy('is_master', 'desc').orderBy('idx', 'asc')
+      for (const k of page.sort) {
+        const col = SORT_COLUMNS[k.field]
+        if (col) q = q.orderBy(col, k.dir)
+      }
+      const rows = await q.orderBy('seq', 'asc').limit(page.size).offset(offset).execute()
+      return { rows, total }
+    },
+
+    /** Adds a VM and its share of the cluster's uptime counters in one step. */
+    async insert(trx: Kysely<Tables>, vm: Omit<VmRow, 'seq' | 'ended_at'>): Promise<void> {
+      await trx.insertInto('vms').values({ ...vm, ended_at: null }).execute()
+      await trx
+        .updateTable('clusters')
+        .set((eb) => ({
+          vm_live_count: eb('vm_live_count', '+', 1),
+          vm_live_created_sum: eb('vm_live_created_sum', '+', vm.created_at),
+        }))
+        .where('id', '=', vm.cluster_id)
+        .execute()
+    },
+
+    async setStatus(trx: Kysely<Tables>, clusterId: string, names: readonly string[], status: VmStatus): Promise<void> {
+      if (names.length === 0) return
+      await trx
+        .updateTable('vms')
+        .set({ status })
+        .where('cluster_id', '=', clusterId)
+        .where('name', 'in', names as string[])
+        .where('ended_at', 'is', null)
+        .execute()
+    },
+
+    /** The VM is gone: it leaves the list and its uptime is closed at `now`. */
+    async end(trx: Kysely<Tables>, clusterId: string, name: string, now: number): Promise<void> {
+      const vm = await trx
+        .selectFrom('vms')
+        .select(['created_at'])
+        .where('cluster_id', '=', clusterId)
+        .where('name', '=', name)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst()
+      if (!vm) return
+      await trx.updateTable('vms').set({ ended_at: now }).where('cluster_id', '=', clusterId).where('name', '=', name).execute()
+      await trx
+        .updateTable('clusters')
+        .set((eb) => ({
+          vm_live_count: eb('vm_live_count', '-', 1),
+          vm_live_created_sum: eb('vm_live_created_sum', '-', vm.created_at),
+          vm_uptime_closed: eb('vm_uptime_closed', '+', Math.max(0, now - vm.created_at)),
+        }))
+        .where('id', '=', clusterId)
+        .execute()
+    },
+
+    async deleteAll(trx: Kysely<Tables>): Promise<void> {
+      await trx.deleteFrom('vms').execute()
+    },
+  }
+}
+
+export type VmStore = ReturnType<typeof createVmStore>

@@ -1,0 +1,112 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from './db.js'
+import type { Tables } from './tables.js'
+
+export class LeaseLostError extends Error {
+  constructor(clusterId: string) {
+    super(`lease on cluster ${clusterId} was lost`)
+    this.name = 'LeaseLostError'
+  }
+}
+
+/**
+ * The reconciler's work queue: one row per cluster that needs attention. A reconciler claims
+ * rows with a lease (owner + expiry); every write it makes is fenced on both, so a replica
+ * whose lease expired (paused, partitioned, killed) can never act twice.
+ */
+export const createWorkStore = (database: Database) => {
+  const { db, dialect } = database
+  return {
+    /** Asks for a look at `dueAt` (or sooner, if already asked). Safe while leased: marks it dirty. */
+    async enqueue(trx: Kysely<Tables>, clusterId: string, dueAt: number): Promise<void> {
+      await trx
+        .insertInto('work')
+        .values({ cluster_id: clusterId, due_at: dueAt, lease_owner: null, lease_expires_at: null, dirty: 0, attempts: 0 })
+        .onConflict((oc) =>
+          oc.column('cluster_id').doUpdateSet({
+            due_at: dialect === 'sqlite' ? sql`min(work.due_at, ${dueAt})` : sql`least(work.due_at, ${dueAt})`,
+            dirty: 1,
+          }),
+        )
+        .execute()
+    },
+
+    async claim(owner: string, now: number, leaseMs: number, limit: number): Promise<string[]> {
+      const expires = now + leaseMs
+      if (dialect === 'postgres') {
+        const res = await sql<{ cluster_id: string }>`
+          update work set lease_owner = ${owner}, lease_expires_at = ${expires}, dirty = 0
+          where cluster_id in (
+            select cluster_id from work
+            where due_at <= ${now} and (lease_owner is null or lease_expires_at < ${now})
+            order by due_at limit ${limit} for update skip locked)
+          returning cluster_id`.execute(db)
+        return res.rows.map((r) => r.cluster_id)
+      }
+      // SQLite has one writer at a time, so the sub-select and the update are atomic together.
+      const res = await sql<{ cluster_id: string }>`
+        update work set lease_owner = ${owner}, lease_expires_at = ${expires}, dirty = 0
+        where cluster_id in (
+          select cluster_id from work
+          where due_at <= ${now} and (lease_owner is null or lease_expires_at < ${now})
+          order by due_at limit ${limit})
+        returning cluster_id`.execute(db)
+      return res.rows.map((r) => r.cluster_id)
+    },
+
+    /** Throws LeaseLostError unless `owner` still holds an unexpired lease; locks the row on PostgreSQL. */
+    async assertLease(trx: Kysely<Tables>, clusterId: string, owner: string, now: number): Promise<void> {
+      let q = trx
+        .selectFrom('work')
+        .select('cluster_id')
+        .where('cluster_id', '=', clusterId)
+        .where('lease_owner', '=', owner)
+        .where('lease_expires_at', '>', now)
+      if (dialect === 'postgres') q = q.forUpdate()
+      const row = await q.executeTakeFirst()
+      if (!row) throw new LeaseLostError(clusterId)
+    },
+
+    /** Gives the cluster back: look again at `nextDueAt`, or at once if new desired state arrived. */
+    async release(clusterId: string, owner: string, nextDueAt: number, now: number, failed = false): Promise<void> {
+      await db
+        .updateTable('work')
+        .set({
+          lease_owner: null,
+          lease_expires_at: null,
+          due_at: sql`case when dirty = 1 then ${now} else ${nextDueAt} end`,
+          attempts: failed ? sql`attempts + 1` : 0,
+          dirty: 0,
+        })
+        .where('cluster_id', '=', clusterId)
+        .where('lease_owner', '=', owner)
+        .execute()
+    },
+
+    /** Nothing left to do (terminated). Kept if new desired state arrived meanwhile. */
+    async finish(clusterId: string, owner: string): Promise<void> {
+      await db.deleteFrom('work').where('cluster_id', '=', clusterId).where('lease_owner', '=', owner).where('dirty', '=', 0).execute()
+    },
+
+    async attempts(clusterId: string): Promise<number> {
+      const row = await db.selectFrom('work').select('attempts').where('cluster_id', '=', clusterId).executeTakeFirst()
+      return row?.attempts ?? 0
+    },
+
+    /** On shutdown: hand our leases back so another replica can pick them up without waiting. */
+    async releaseAll(owner: string): Promise<void> {
+      await db.updateTable('work').set({ lease_owner: null, lease_expires_at: null }).where('lease_owner', '=', owner).execute()
+    },
+
+    async nextDue(): Promise<number | undefined> {
+      const row = await db.selectFrom('work').select((eb) => eb.fn.min<number>('due_at').as('d')).executeTakeFirst()
+      return row?.d === null || row?.d === undefined ? undefined : Number(row.d)
+    },
+
+    async deleteAll(trx: Kysely<Tables>): Promise<void> {
+      await trx.deleteFrom('work').execute()
+    },
+  }
+}
+
+export type WorkStore = ReturnType<typeof createWorkStore>

@@ -1,0 +1,276 @@
+/**
+ * The wire shapes, byte for byte the seed's JSON. The server validates and serializes with
+ * them and the SDK takes its types from them (type-only imports, so the SDK ships no TypeBox).
+ * Optional keys are omitted when absent, never sent as null (DESIGN section 2).
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+const Str = Type.String()
+const Int = Type.Integer()
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t)
+
+export const ClusterStatusSchema = Type.Union(
+  [
+    'Initializing',
+    'Creating',
+    'Installing',
+    'Running',
+    'Processing',
+    'Terminating',
+    'Terminated(User)',
+    'Terminated(UserCommand)',
+    'Terminated(Error)',
+  ].map((s) => Type.Literal(s)),
+)
+
+export const UserTaskSchema = Type.Object({
+  type: Type.Union([Type.Literal('hive'), Type.Literal('spark')]),
+  terminationPolicy: Type.Union([Type.Literal('never'), Type.Literal('onSuccess'), Type.Literal('always')]),
+  fileUrl: Opt(Str),
+  hiveQuery: Opt(Str),
+  deployMode: Opt(Type.Union([Type.Literal('cluster'), Type.Literal('client')])),
+  execOpts: Opt(Str),
+  execParams: Opt(Str),
+  logBucketName: Opt(Str),
+})
+
+/** The create body as documented. Validation itself is done by domain/cluster-spec.ts so that every rule gets its own error code. */
+export const CreateClusterRequestSchema = Type.Object(
+  {
+    name: Str,
+    clusterType: Type.Union([Type.Literal('hadoop'), Type.Literal('hbase'), Type.Literal('trino'), Type.Literal('dataflow')]),
+    clusterVersion: Type.Union(['hde-1.1.2', 'hde-2.0.1', 'hde-2.1.0', 'hde-2.2.0'].map((v) => Type.Literal(v))),
+    isHa: Type.Boolean(),
+    keypairName: Str,
+    masterFlavorName: Str,
+    masterVolumeSize: Int,
+    workerCnt: Int,
+    workerFlavorName: Str,
+    workerVolumeSize: Int,
+    monitoring: Type.Boolean(),
+    securityGroupIds: Opt(Type.Array(Str)),
+    securityGroupName: Opt(Str),
+    vpcId: Str,
+    subnetId: Str,
+    adminInfo: Opt(Type.Object({ userId: Opt(Str), userPw: Opt(Str) })),
+    config: Type.Object({
+      hdfsReplication: Int,
+      hdfsBlockSize: Int,
+      configText: Opt(Str),
+      configFileUrl: Opt(Str),
+      fileUrl: Opt(Str),
+      userScript: Opt(Str),
+      userScriptFileUrl: Opt(Str),
+    }),
+    userTask: Opt(UserTaskSchema),
+    hiveDbInfo: Opt(Type.Object({ objectId: Str, dbName: Str, userId: Str, userPw: Str })),
+    dataCatalogInfo: Opt(Type.Object({ catalogId: Str })),
+    redisInfo: Opt(Type.Object({ objectId: Str, dbIdSupersetCelery: Opt(Int), dbIdSupersetResults: Opt(Int) })),
+  },
+  { $id: 'CreateClusterRequest' },
+)
+
+export const ClusterRefSchema = Type.Object({ id: Str, name: Str, status: ClusterStatusSchema })
+
+export const ScaleRequestSchema = Type.Object({ scaleCnt: Int })
+
+const NodeInfo = Type.Object({ flavorId: Str, flavorName: Str, volumeSize: Int })
+
+/** GET /clusters/{id}: the seed's "Retrieve cluster" object. */
+export const ClusterSchema = Type.Object({
+  id: Str,
+  name: Str,
+  owner: Str,
+  clusterType: Str,
+  clusterVersion: Str,
+  isHa: Type.Boolean(),
+  isScalable: Type.Boolean(),
+  status: ClusterStatusSchema,
+  apiKeyStatus: Type.Union([Type.Literal('impossible'), Type.Literal('possible'), Type.Literal('applied')]),
+  masterCnt: Int,
+  workerCnt: Int,
+  nodeCnt: Int,
+  vpcId: Str,
+  subnetId: Str,
+  securityGroupIds: Type.Array(Str),
+  keypairName: Str,
+  monitoring: Type.Boolean(),
+  imageName: Str,
+  nameNodeUrl: Opt(Str),
+  resourceManagerUrl: Opt(Str),
+  hueUrl: Opt(Str),
+  hmasterUrl: Opt(Str),
+  trinoUrl: Opt(Str),
+  druidUrl: Opt(Str),
+  supersetUrl: Opt(Str),
+  createdAt: Int,
+  runningAt: Opt(Int),
+  elapsedTime: Int,
+  totalVmUptime: Int,
+  masterInfo: Type.Array(NodeInfo),
+  workerInfo: Type.Array(NodeInfo),
+  adminInfo: Opt(Type.Object({ userId: Str })),
+  config: Type.Object({
+    hdfsBlockSize: Int,
+    hdfsReplication: Int,
+    configText: Opt(Str),
+    configFileUrl: Opt(Str),
+  }),
+  userTask: Opt(
+    Type.Object({
+      type: Str,
+      terminationPolicy: Str,
+      fileUrl: Opt(Str),
+      hiveQuery: Opt(Str),
+      deployMode: Opt(Str),
+      execOpts: Opt(Str),
+      execParams: Opt(Str),
+      logBucketName: Opt(Str),
+      logUrl: Opt(Str),
+    }),
+  ),
+  hiveDbInfo: Opt(
+    Type.Object({
+      objectId: Str,
+      subnetId: Str,
+      name: Str,
+      host: Str,
+      port: Int,
+      dbName: Str,
+      userId: Str,
+    }),
+  ),
+  dataCatalogInfo: Opt(
+    Type.Object({
+      metastoreUri: Str,
+      catalogId: Str,
+      catalogName: Str,
+      vpcId: Str,
+      vpcName: Str,
+      subnetId: Str,
+      subnetName: Str,
+    }),
+  ),
+  redisInfo: Opt(
+    Type.Object({
+      objectId: Str,
+      name: Str,
+      subnetId: Str,
+      primaryEndpoint: Str,
+      readEndpoint: Str,
+      clusterEnabled: Type.Boolean(),
+      port: Int,
+      dbIdSupersetCelery: Int,
+      dbIdSupersetResults: Int,
+    }),
+  ),
+})
+
+/** One row of the cluster list. */
+export const ClusterSummarySchema = Type.Object({
+  id: Str,
+  name: Str,
+  status: ClusterStatusSchema,
+  owner: Str,
+  clusterType: Str,
+  clusterVersion: Str,
+  isScalable: Type.Boolean(),
+  apiKeyStatus: Str,
+  masterCnt: Int,
+  workerCnt: Int,
+  nodeCnt: Int,
+  createdAt: Int,
+  runningAt: Opt(Int),
+  elapsedTime: Int,
+})
+
+export const VmSchema = Type.Object({
+  name: Str,
+  instanceId: Str,
+  index: Int,
+  isMaster: Type.Boolean(),
+  status: Str,
+  flavorName: Str,
+  ip: Str,
+  floatingIp: Opt(Str),
+  createdAt: Int,
+})
+
+/** An extension object (DESIGN section 6): one step of a cluster's history. */
+export const ClusterEventSchema = Type.Object({
+  seq: Int,
+  at: Int,
+  type: Str,
+  fromStatus: Opt(Str),
+  toStatus: Opt(Str),
+  reason: Str,
+  message: Str,
+})
+
+const SortInfo = Type.Object({ empty: Type.Boolean(), sorted: Type.Boolean(), unsorted: Type.Boolean() })
+
+/** Spring Data's `Page<T>` JSON, in the key order of the seed's examples. */
+export const PageSchema = <T extends TSchema>(item: T) =>
+  Type.Object({
+    content: Type.Array(item),
+    pageable: Type.Object({
+      pageNumber: Int,
+      pageSize: Int,
+      sort: SortInfo,
+      offset: Int,
+      paged: Type.Boolean(),
+      unpaged: Type.Boolean(),
+    }),
+    totalPages: Int,
+    totalElements: Int,
+    last: Type.Boolean(),
+    size: Int,
+    number: Int,
+    sort: SortInfo,
+    numberOfElements: Int,
+    first: Type.Boolean(),
+    empty: Type.Boolean(),
+  })
+
+export const ClusterPageSchema = PageSchema(ClusterSummarySchema)
+export const VmPageSchema = PageSchema(VmSchema)
+export const EventPageSchema = PageSchema(ClusterEventSchema)
+
+export const ErrorBodySchema = Type.Object({
+  timestamp: Str,
+  status: Int,
+  error: Str,
+  code: Str,
+  message: Str,
+  path: Str,
+  errors: Type.Array(Type.Object({ field: Str, code: Str, message: Str })),
+})
+
+export type CreateClusterRequest = Static<typeof CreateClusterRequestSchema>
+export type ClusterRef = Static<typeof ClusterRefSchema>
+export type Cluster = Static<typeof ClusterSchema>
+export type ClusterSummary = Static<typeof ClusterSummarySchema>
+export type Vm = Static<typeof VmSchema>
+export type ClusterEvent = Static<typeof ClusterEventSchema>
+export type ClusterStatusName = Static<typeof ClusterStatusSchema>
+export type ErrorBody = Static<typeof ErrorBodySchema>
+export interface Page<T> {
+  content: T[]
+  pageable: {
+    pageNumber: number
+    pageSize: number
+    sort: { empty: boolean; sorted: boolean; unsorted: boolean }
+    offset: number
+    paged: boolean
+    unpaged: boolean
+  }
+  totalPages: number
+  totalElements: number
+  last: boolean
+  size: number
+  number: number
+  sort: { empty: boolean; sorted: boolean; unsorted: boolean }
+  numberOfElements: number
+  first: boolean
+  empty: boolean
+}
