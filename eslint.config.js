@@ -6,7 +6,18 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', fetch: 'readonly', AbortController: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -16,13 +27,39 @@ export default tseslint.config(
     // Layering: the SDK must stay usable without the server.
     files: ['src/sdk/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../api/*', '../store/*', '../services/*', '../reconciler/*', '../providers/*', '../domain/*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../api/*',
+            '../store/*',
+            '../services/*',
+            '../reconciler/*',
+            '../providers/*',
+            '../domain/*',
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../api/*', '../store/*', '../services/*', '../reconciler/*', '../providers/*', 'node:fs', 'fastify', 'kysely'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../api/*',
+            '../store/*',
+            '../services/*',
+            '../reconciler/*',
+            '../providers/*',
+            'node:fs',
+            'fastify',
+            'kysely',
+          ],
+        },
+      ],
     },
   },
 )

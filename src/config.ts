@@ -20,7 +20,10 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env, flags: Record<string, string | boolean> = {}): Readonly<Config> => {
+export const loadConfig = (
+  env: NodeJS.ProcessEnv = process.env,
+  flags: Record<string, string | boolean> = {},
+): Readonly<Config> => {
   const problems: string[] = []
   const str = (flag: string, key: string, def: string): string => {
     const f = flags[flag]
@@ -31,18 +34,24 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, flags: Record<s
     const raw = str(flag, key, String(def))
     const n = Number(raw)
     if (raw.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
-      problems.push(`${key}${flag ? ` (--${flag})` : ''}="${raw}": expected ${int ? 'an integer' : 'a number'} in ${min}..${max}`)
+      problems.push(
+        `${key}${flag ? ` (--${flag})` : ''}="${raw}": expected ${int ? 'an integer' : 'a number'} in ${min}..${max}`,
+      )
       return def
     }
     return n
   }
   const logLevel = str('log-level', 'HADOOP_ECO_LOG_LEVEL', 'info')
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`HADOOP_ECO_LOG_LEVEL="${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`)
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`HADOOP_ECO_LOG_LEVEL="${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`)
   const databaseUrl = str('database-url', 'HADOOP_ECO_DATABASE_URL', 'sqlite:./data/hadoop-eco.db')
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl))
-    problems.push(`HADOOP_ECO_DATABASE_URL="${databaseUrl}": expected sqlite:<path>, sqlite::memory: or postgres://...`)
+    problems.push(
+      `HADOOP_ECO_DATABASE_URL="${databaseUrl}": expected sqlite:<path>, sqlite::memory: or postgres://...`,
+    )
   const adminToken = str('admin-token', 'HADOOP_ECO_ADMIN_TOKEN', '') || undefined
-  if (adminToken !== undefined && adminToken.length < 8) problems.push('HADOOP_ECO_ADMIN_TOKEN: use at least 8 characters')
+  if (adminToken !== undefined && adminToken.length < 8)
+    problems.push('HADOOP_ECO_ADMIN_TOKEN: use at least 8 characters')
   const config: Config = {
     host: str('host', 'HADOOP_ECO_HOST', '127.0.0.1'),
     port: num('port', 'HADOOP_ECO_PORT', 8080, 0, 65535),

@@ -6,7 +6,11 @@ import type { Config } from './config.js'
 import { createSimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createClusterService } from './services/clusters.js'
-import { createCredentialService, parseCredentialList, type CredentialService } from './services/credentials.js'
+import {
+  createCredentialService,
+  parseCredentialList,
+  type CredentialService,
+} from './services/credentials.js'
 import { createFaultService } from './services/faults.js'
 import { createStore, openDatabase, type Store } from './store/index.js'
 
@@ -37,7 +41,13 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     pino({
       level: config.logLevel,
       // Belt and braces: nothing logs these, and if something ever did, pino blanks them.
-      redact: ['req.headers["credential-secret"]', 'req.headers.authorization', '*.secret', '*.userPw', '*.password'],
+      redact: [
+        'req.headers["credential-secret"]',
+        'req.headers.authorization',
+        '*.secret',
+        '*.userPw',
+        '*.password',
+      ],
     })
   const database = await openDatabase(config.databaseUrl)
   if (config.migrate) await database.migrate()
@@ -47,7 +57,8 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
 
   let generatedCredential: Server['generatedCredential']
   if (config.credentials)
-    for (const c of parseCredentialList(config.credentials)) await credentials.create(c.project, undefined, { id: c.id, secret: c.secret })
+    for (const c of parseCredentialList(config.credentials))
+      await credentials.create(c.project, undefined, { id: c.id, secret: c.secret })
   else if ((await credentials.countActive()) === 0) {
     const c = await credentials.create('default')
     generatedCredential = { id: c.id, secret: c.secret, project: c.project }

@@ -27,7 +27,10 @@ export const ADMIN_TOKEN = 'test-admin-token'
  * A real server on a real SQLite file (or HADOOP_ECO_TEST_DATABASE_URL), with a manual clock
  * and the reconciler driven by the test instead of a timer.
  */
-export const startTestServer = async (over: Partial<Config> = {}, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> => {
+export const startTestServer = async (
+  over: Partial<Config> = {},
+  opts: { logStream?: NodeJS.WritableStream } = {},
+): Promise<TestServer> => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-test-'))
   const config = {
     ...loadConfig({

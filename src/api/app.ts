@@ -62,7 +62,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   })
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info(
-      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      {
+        method: req.method,
+        url: req.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
       'request',
     )
     done()
@@ -72,7 +77,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     const path = req.url.split('?')[0] ?? req.url
     if (path.startsWith('/_admin')) return
     const fault = await deps.faults.apiFault(path)
-    if (fault) return sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
+    if (fault)
+      return sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
   })
 
   await app.register(swagger, {

@@ -45,7 +45,12 @@ export const main = async (argv: string[]): Promise<number> => {
   }
   try {
     if (command === 'serve' || command === 'migrate' || command === 'credentials') {
-      const { values, positionals } = parseArgs({ args: rest, options: SERVER_OPTIONS, allowPositionals: true, strict: true })
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: SERVER_OPTIONS,
+        allowPositionals: true,
+        strict: true,
+      })
       if (values.help) {
         process.stdout.write(HELP)
         return 0

@@ -7,13 +7,18 @@ import { openDatabase } from '../store/index.js'
 
 const version = (): string => {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+    return (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version
   } catch {
     return '0.0.0'
   }
 }
 
-export const serve = async (flags: Record<string, string | boolean>, out: NodeJS.WritableStream = process.stdout): Promise<number> => {
+export const serve = async (
+  flags: Record<string, string | boolean>,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> => {
   const config = loadConfig(process.env, flags)
   const server = await createServer(config, { version: version() })
   if (server.generatedCredential) {
@@ -31,7 +36,10 @@ export const serve = async (flags: Record<string, string | boolean>, out: NodeJS
     )
   }
   const address = await server.app.listen({ host: config.host, port: config.port })
-  server.app.log.info({ address, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), timeScale: config.timeScale }, 'hadoop-eco listening')
+  server.app.log.info(
+    { address, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), timeScale: config.timeScale },
+    'hadoop-eco listening',
+  )
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       server.app.log.info({ signal }, 'shutting down')
@@ -54,7 +62,10 @@ export const migrate = async (flags: Record<string, string | boolean>): Promise<
 }
 
 /** Operator commands that work on the database directly (no server needed). */
-export const credentials = async (args: string[], flags: Record<string, string | boolean>): Promise<number> => {
+export const credentials = async (
+  args: string[],
+  flags: Record<string, string | boolean>,
+): Promise<number> => {
   const config = loadConfig(process.env, flags)
   const db = await openDatabase(config.databaseUrl)
   if (config.migrate) await db.migrate()
@@ -64,14 +75,23 @@ export const credentials = async (args: string[], flags: Record<string, string |
     if (sub === 'create') {
       const project = typeof flags.project === 'string' ? flags.project : 'default'
       const c = await svc.create(project, typeof flags.owner === 'string' ? flags.owner : undefined)
-      if (flags.output === 'json' || flags.o === 'json') process.stdout.write(`${JSON.stringify({ id: c.id, secret: c.secret, project: c.project, owner: c.owner })}\n`)
-      else process.stdout.write(`Credential-ID:     ${c.id}\nCredential-Secret: ${c.secret}\nProject:           ${c.project}\n`)
+      if (flags.output === 'json' || flags.o === 'json')
+        process.stdout.write(
+          `${JSON.stringify({ id: c.id, secret: c.secret, project: c.project, owner: c.owner })}\n`,
+        )
+      else
+        process.stdout.write(
+          `Credential-ID:     ${c.id}\nCredential-Secret: ${c.secret}\nProject:           ${c.project}\n`,
+        )
       return 0
     }
     if (sub === 'list') {
       const rows = await svc.list()
-      if (flags.output === 'json' || flags.o === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-      else for (const r of rows) process.stdout.write(`${r.id}\t${r.project}\t${r.owner}\t${r.revokedAt ? 'revoked' : 'active'}\n`)
+      if (flags.output === 'json' || flags.o === 'json')
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+      else
+        for (const r of rows)
+          process.stdout.write(`${r.id}\t${r.project}\t${r.owner}\t${r.revokedAt ? 'revoked' : 'active'}\n`)
       return 0
     }
     if (sub === 'revoke' && arg) {

@@ -7,7 +7,16 @@ export const CLUSTER_VERSIONS = ['hde-1.1.2', 'hde-2.0.1', 'hde-2.1.0', 'hde-2.2
 export type ClusterVersion = (typeof CLUSTER_VERSIONS)[number]
 
 const FLAVOR_FAMILIES = ['m2a', 'c2a', 'r2a'] as const
-const FLAVOR_SIZES = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'] as const
+const FLAVOR_SIZES = [
+  'large',
+  'xlarge',
+  '2xlarge',
+  '4xlarge',
+  '8xlarge',
+  '12xlarge',
+  '16xlarge',
+  '24xlarge',
+] as const
 
 /** A stable UUID per name, so a flavorId never changes between runs or replicas. */
 const stableUuid = (seed: string): string => {
@@ -38,13 +47,7 @@ export const ENGINES: Readonly<Record<ClusterType, { hive: boolean; spark: boole
 }
 
 export type UiUrlField =
-  | 'nameNodeUrl'
-  | 'resourceManagerUrl'
-  | 'hueUrl'
-  | 'hmasterUrl'
-  | 'trinoUrl'
-  | 'druidUrl'
-  | 'supersetUrl'
+  'nameNodeUrl' | 'resourceManagerUrl' | 'hueUrl' | 'hmasterUrl' | 'trinoUrl' | 'druidUrl' | 'supersetUrl'
 
 const UI_PORTS: Readonly<Record<Exclude<UiUrlField, 'nameNodeUrl'>, number>> = {
   resourceManagerUrl: 8088,
@@ -63,7 +66,11 @@ const UI_FIELDS: Readonly<Record<ClusterType, readonly UiUrlField[]>> = {
 }
 
 /** DESIGN section 5: `http://{first master ip}:{port}`; the NameNode UI moved from 50070 in Hadoop 3. */
-export const uiUrls = (type: ClusterType, version: string, masterIp: string): Partial<Record<UiUrlField, string>> => {
+export const uiUrls = (
+  type: ClusterType,
+  version: string,
+  masterIp: string,
+): Partial<Record<UiUrlField, string>> => {
   const out: Partial<Record<UiUrlField, string>> = {}
   for (const f of UI_FIELDS[type]) {
     const port = f === 'nameNodeUrl' ? (version.startsWith('hde-1.') ? 50070 : 9870) : UI_PORTS[f]

@@ -78,9 +78,11 @@ class Checker {
 
   string(o: Obj, key: string, field: string, required: boolean): string | undefined {
     const v = o[key]
-    if (v === undefined || v === null) return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
+    if (v === undefined || v === null)
+      return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
     if (typeof v !== 'string') return this.add(field, 'INVALID_TYPE', `${field} must be a string`)
-    if (required && v.trim().length === 0) return this.add(field, 'FIELD_REQUIRED', `${field} must not be empty`)
+    if (required && v.trim().length === 0)
+      return this.add(field, 'FIELD_REQUIRED', `${field} must not be empty`)
     return v
   }
   bool(o: Obj, key: string, field: string): boolean | undefined {
@@ -91,8 +93,10 @@ class Checker {
   }
   int(o: Obj, key: string, field: string, min: number, max: number, required = true): number | undefined {
     const v = o[key]
-    if (v === undefined || v === null) return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
-    if (typeof v !== 'number' || !Number.isInteger(v)) return this.add(field, 'INVALID_TYPE', `${field} must be an integer`)
+    if (v === undefined || v === null)
+      return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      return this.add(field, 'INVALID_TYPE', `${field} must be an integer`)
     if (v < min || v > max)
       return this.add(field, 'VALUE_OUT_OF_RANGE', `${field} must be between ${min} and ${max} (got ${v})`)
     return v
@@ -117,7 +121,13 @@ class Checker {
       return this.add(field, 'INVALID_URL', `${field} must be an absolute http(s) URL`)
     return text
   }
-  oneOf<T extends string>(o: Obj, key: string, field: string, values: readonly T[], code: ErrorCode): T | undefined {
+  oneOf<T extends string>(
+    o: Obj,
+    key: string,
+    field: string,
+    values: readonly T[],
+    code: ErrorCode,
+  ): T | undefined {
     const v = this.string(o, key, field, true)
     if (v === undefined) return undefined
     if (!(values as readonly string[]).includes(v))
@@ -126,7 +136,8 @@ class Checker {
   }
   object(o: Obj, key: string, field: string, required: boolean): Obj | undefined {
     const v = o[key]
-    if (v === undefined || v === null) return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
+    if (v === undefined || v === null)
+      return required ? this.add(field, 'FIELD_REQUIRED', `${field} is required`) : undefined
     if (!isObj(v)) return this.add(field, 'INVALID_TYPE', `${field} must be an object`)
     return v
   }
@@ -139,19 +150,25 @@ class Checker {
  */
 export const parseCreateCluster = (body: unknown): ClusterSpec => {
   const c = new Checker()
-  if (!isObj(body)) throw new AppError('INVALID_TYPE', 'request body must be a JSON object', [
-    { field: '', code: 'INVALID_TYPE', message: 'request body must be a JSON object' },
-  ])
+  if (!isObj(body))
+    throw new AppError('INVALID_TYPE', 'request body must be a JSON object', [
+      { field: '', code: 'INVALID_TYPE', message: 'request body must be a JSON object' },
+    ])
 
   const name = c.string(body, 'name', 'name', true)
-  if (name !== undefined && !NAME_RULE.test(name)) c.add('name', 'INVALID_NAME', `name must be ${NAME_RULE_TEXT}`)
+  if (name !== undefined && !NAME_RULE.test(name))
+    c.add('name', 'INVALID_NAME', `name must be ${NAME_RULE_TEXT}`)
 
   const clusterType = c.string(body, 'clusterType', 'clusterType', true)
   if (clusterType !== undefined && !isClusterType(clusterType))
     c.add('clusterType', 'INVALID_CLUSTER_TYPE', `clusterType must be one of ${CLUSTER_TYPES.join(', ')}`)
   const clusterVersion = c.string(body, 'clusterVersion', 'clusterVersion', true)
   if (clusterVersion !== undefined && !isClusterVersion(clusterVersion))
-    c.add('clusterVersion', 'INVALID_CLUSTER_VERSION', `clusterVersion must be one of ${CLUSTER_VERSIONS.join(', ')}`)
+    c.add(
+      'clusterVersion',
+      'INVALID_CLUSTER_VERSION',
+      `clusterVersion must be one of ${CLUSTER_VERSIONS.join(', ')}`,
+    )
   const type = isClusterType(clusterType) ? clusterType : undefined
 
   const isHa = c.bool(body, 'isHa', 'isHa')
@@ -177,7 +194,8 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
   if (sgIds !== undefined && sgIds !== null) {
     if (!Array.isArray(sgIds) || sgIds.some((s) => typeof s !== 'string' || s.trim() === ''))
       c.add('securityGroupIds', 'INVALID_TYPE', 'securityGroupIds must be an array of non-empty strings')
-    else if (sgIds.length === 0) c.add('securityGroupIds', 'SECURITY_GROUP_REQUIRED', 'securityGroupIds must not be empty')
+    else if (sgIds.length === 0)
+      c.add('securityGroupIds', 'SECURITY_GROUP_REQUIRED', 'securityGroupIds must not be empty')
     else securityGroupIds = sgIds as string[]
   }
   const securityGroupName = c.string(body, 'securityGroupName', 'securityGroupName', false)
@@ -189,7 +207,10 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
       'SECURITY_GROUP_CONFLICT',
       'give either securityGroupIds (reuse existing groups) or securityGroupName (create one), not both',
     )
-  else if ((sgIds === undefined || sgIds === null) && (body.securityGroupName === undefined || body.securityGroupName === null))
+  else if (
+    (sgIds === undefined || sgIds === null) &&
+    (body.securityGroupName === undefined || body.securityGroupName === null)
+  )
     c.add(
       'securityGroupIds',
       'SECURITY_GROUP_REQUIRED',
@@ -212,24 +233,47 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
   const cfg = c.object(body, 'config', 'config', true)
   if (cfg) {
     const hdfsReplication = c.int(cfg, 'hdfsReplication', 'config.hdfsReplication', 1, 500)
-    const blockKey = cfg.hdfsBlockSize !== undefined && cfg.hdfsBlockSize !== null ? 'hdfsBlockSize' : 'BlockSize'
-    const hdfsBlockSize = c.int(cfg, blockKey, `config.${blockKey === 'BlockSize' ? 'hdfsBlockSize' : blockKey}`, 1, 1024)
+    const blockKey =
+      cfg.hdfsBlockSize !== undefined && cfg.hdfsBlockSize !== null ? 'hdfsBlockSize' : 'BlockSize'
+    const hdfsBlockSize = c.int(
+      cfg,
+      blockKey,
+      `config.${blockKey === 'BlockSize' ? 'hdfsBlockSize' : blockKey}`,
+      1,
+      1024,
+    )
     const configText = c.base64(cfg, 'configText', 'config.configText', false)
     if (configText) {
       const problem = checkConfigurations(configText.bytes.toString('utf8'))
       if (problem)
-        c.add('config.configText', 'INVALID_CONFIG_TEXT', `config.configText must decode to a configurations JSON document: ${problem}`)
+        c.add(
+          'config.configText',
+          'INVALID_CONFIG_TEXT',
+          `config.configText must decode to a configurations JSON document: ${problem}`,
+        )
     }
     const urlKey = cfg.configFileUrl !== undefined && cfg.configFileUrl !== null ? 'configFileUrl' : 'fileUrl'
     const configFileUrl = c.url(cfg, urlKey, `config.${urlKey}`)
     if (cfg.configFileUrl != null && cfg.fileUrl != null && cfg.configFileUrl !== cfg.fileUrl)
-      c.add('config.fileUrl', 'MUTUALLY_EXCLUSIVE', 'config.fileUrl is an alias of config.configFileUrl; give one of them')
+      c.add(
+        'config.fileUrl',
+        'MUTUALLY_EXCLUSIVE',
+        'config.fileUrl is an alias of config.configFileUrl; give one of them',
+      )
     if (cfg.configText != null && (cfg.configFileUrl != null || cfg.fileUrl != null))
-      c.add('config.configText', 'MUTUALLY_EXCLUSIVE', 'give either config.configText or config.configFileUrl, not both')
+      c.add(
+        'config.configText',
+        'MUTUALLY_EXCLUSIVE',
+        'give either config.configText or config.configFileUrl, not both',
+      )
     const userScript = c.base64(cfg, 'userScript', 'config.userScript', false)
     const userScriptFileUrl = c.url(cfg, 'userScriptFileUrl', 'config.userScriptFileUrl')
     if (cfg.userScript != null && cfg.userScriptFileUrl != null)
-      c.add('config.userScript', 'MUTUALLY_EXCLUSIVE', 'give either config.userScript or config.userScriptFileUrl, not both')
+      c.add(
+        'config.userScript',
+        'MUTUALLY_EXCLUSIVE',
+        'give either config.userScript or config.userScriptFileUrl, not both',
+      )
     if (hdfsReplication !== undefined && hdfsBlockSize !== undefined) {
       config = { hdfsReplication, hdfsBlockSize }
       if (configText) config.configText = configText.text
@@ -257,7 +301,8 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
     const userPw = c.base64(hive, 'userPw', 'hiveDbInfo.userPw', true)
     if (objectId && dbName && userId && userPw) hiveDbInfo = { objectId, dbName, userId, userPw: userPw.text }
   }
-  const catalogKey = body.dataCatalogInfo !== undefined && body.dataCatalogInfo !== null ? 'dataCatalogInfo' : 'dataCatalog'
+  const catalogKey =
+    body.dataCatalogInfo !== undefined && body.dataCatalogInfo !== null ? 'dataCatalogInfo' : 'dataCatalog'
   let dataCatalogInfo: ClusterSpec['dataCatalogInfo']
   const catalog = c.object(body, catalogKey, catalogKey, false)
   if (catalog) {
@@ -265,11 +310,24 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
     if (catalogId) dataCatalogInfo = { catalogId }
   }
   if (hive && catalog)
-    c.add('hiveDbInfo', 'MUTUALLY_EXCLUSIVE', `give either hiveDbInfo or ${catalogKey} as the Hive metastore, not both`)
+    c.add(
+      'hiveDbInfo',
+      'MUTUALLY_EXCLUSIVE',
+      `give either hiveDbInfo or ${catalogKey} as the Hive metastore, not both`,
+    )
   if (type && !ENGINES[type].hive) {
-    if (hive) c.add('hiveDbInfo', 'UNSUPPORTED_FOR_CLUSTER_TYPE', `hiveDbInfo needs a cluster type with Hive (hadoop, trino), not ${type}`)
+    if (hive)
+      c.add(
+        'hiveDbInfo',
+        'UNSUPPORTED_FOR_CLUSTER_TYPE',
+        `hiveDbInfo needs a cluster type with Hive (hadoop, trino), not ${type}`,
+      )
     if (catalog)
-      c.add(catalogKey, 'UNSUPPORTED_FOR_CLUSTER_TYPE', `${catalogKey} needs a cluster type with Hive (hadoop, trino), not ${type}`)
+      c.add(
+        catalogKey,
+        'UNSUPPORTED_FOR_CLUSTER_TYPE',
+        `${catalogKey} needs a cluster type with Hive (hadoop, trino), not ${type}`,
+      )
   }
 
   let redisInfo: ClusterSpec['redisInfo']
@@ -279,7 +337,11 @@ export const parseCreateCluster = (body: unknown): ClusterSpec => {
     const celery = c.int(redis, 'dbIdSupersetCelery', 'redisInfo.dbIdSupersetCelery', 0, 15, false)
     const results = c.int(redis, 'dbIdSupersetResults', 'redisInfo.dbIdSupersetResults', 0, 15, false)
     if (type && type !== 'dataflow')
-      c.add('redisInfo', 'UNSUPPORTED_FOR_CLUSTER_TYPE', `redisInfo is only for dataflow clusters, not ${type}`)
+      c.add(
+        'redisInfo',
+        'UNSUPPORTED_FOR_CLUSTER_TYPE',
+        `redisInfo is only for dataflow clusters, not ${type}`,
+      )
     if (objectId) redisInfo = { objectId, dbIdSupersetCelery: celery ?? 0, dbIdSupersetResults: results ?? 1 }
   }
 
@@ -331,13 +393,24 @@ const parseUserTask = (c: Checker, body: Obj, type: ClusterType | undefined): Us
   let deployMode: 'cluster' | 'client' | undefined
   if (taskType === 'hive') {
     if (t.hiveQuery == null && t.fileUrl == null)
-      c.add('userTask.hiveQuery', 'FIELD_REQUIRED', 'a hive userTask needs userTask.hiveQuery or userTask.fileUrl')
+      c.add(
+        'userTask.hiveQuery',
+        'FIELD_REQUIRED',
+        'a hive userTask needs userTask.hiveQuery or userTask.fileUrl',
+      )
     if (hiveQuery !== undefined && hiveQuery.trim() === '')
       c.add('userTask.hiveQuery', 'FIELD_REQUIRED', 'userTask.hiveQuery must not be empty')
   }
   if (taskType === 'spark') {
-    if (t.fileUrl == null) c.add('userTask.fileUrl', 'FIELD_REQUIRED', 'a spark userTask needs userTask.fileUrl (the JAR)')
-    deployMode = c.oneOf(t, 'deployMode', 'userTask.deployMode', ['cluster', 'client'] as const, 'INVALID_VALUE')
+    if (t.fileUrl == null)
+      c.add('userTask.fileUrl', 'FIELD_REQUIRED', 'a spark userTask needs userTask.fileUrl (the JAR)')
+    deployMode = c.oneOf(
+      t,
+      'deployMode',
+      'userTask.deployMode',
+      ['cluster', 'client'] as const,
+      'INVALID_VALUE',
+    )
   }
   if (taskType && type && !ENGINES[type][taskType])
     c.add(

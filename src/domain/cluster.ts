@@ -80,7 +80,12 @@ export const toSummary = (c: ClusterRecord, now: number): ClusterSummary => {
 }
 
 /** A short stable hex from an id, for the names and addresses of simulated integrations. */
-const tag = (id: string): string => id.replace(/[^0-9a-f]/gi, '').slice(0, 8).toLowerCase().padEnd(8, '0')
+const tag = (id: string): string =>
+  id
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(0, 8)
+    .toLowerCase()
+    .padEnd(8, '0')
 const octets = (id: string): string => {
   const h = tag(id)
   return `${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16)}.${(parseInt(h.slice(4, 6), 16) % 254) + 1}`
@@ -114,10 +119,18 @@ export const toCluster = (c: ClusterRecord, now: number): Cluster => {
     elapsedTime: elapsedTime(c, now),
     totalVmUptime: totalVmUptime(c, now),
     masterInfo: [
-      { flavorId: FLAVORS.get(s.masterFlavorName)?.id ?? '', flavorName: s.masterFlavorName, volumeSize: s.masterVolumeSize },
+      {
+        flavorId: FLAVORS.get(s.masterFlavorName)?.id ?? '',
+        flavorName: s.masterFlavorName,
+        volumeSize: s.masterVolumeSize,
+      },
     ],
     workerInfo: [
-      { flavorId: FLAVORS.get(s.workerFlavorName)?.id ?? '', flavorName: s.workerFlavorName, volumeSize: s.workerVolumeSize },
+      {
+        flavorId: FLAVORS.get(s.workerFlavorName)?.id ?? '',
+        flavorName: s.workerFlavorName,
+        volumeSize: s.workerVolumeSize,
+      },
     ],
     config: { hdfsBlockSize: s.config.hdfsBlockSize, hdfsReplication: s.config.hdfsReplication },
   }
@@ -126,7 +139,8 @@ export const toCluster = (c: ClusterRecord, now: number): Cluster => {
   if (s.config.configText !== undefined) out.config.configText = s.config.configText
   if (s.config.configFileUrl !== undefined) out.config.configFileUrl = s.config.configFileUrl
   if (s.userTask) {
-    const { type, terminationPolicy, fileUrl, hiveQuery, deployMode, execOpts, execParams, logBucketName } = s.userTask
+    const { type, terminationPolicy, fileUrl, hiveQuery, deployMode, execOpts, execParams, logBucketName } =
+      s.userTask
     out.userTask = { type, terminationPolicy }
     if (fileUrl !== undefined) out.userTask.fileUrl = fileUrl
     if (hiveQuery !== undefined) out.userTask.hiveQuery = hiveQuery

@@ -1,7 +1,8 @@
 /** Faults an admin can inject (DESIGN section 7), so users can test their failure paths. */
 export const FAULT_KINDS = ['provisionFailure', 'installFailure', 'taskFailure', 'apiError'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
-export const isFaultKind = (v: unknown): v is FaultKind => typeof v === 'string' && (FAULT_KINDS as readonly string[]).includes(v)
+export const isFaultKind = (v: unknown): v is FaultKind =>
+  typeof v === 'string' && (FAULT_KINDS as readonly string[]).includes(v)
 
 /** Shell-style glob: `*` any run, `?` one character; everything else literal. */
 export const globToRegExp = (glob: string): RegExp =>

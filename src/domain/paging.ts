@@ -27,7 +27,17 @@ export const CLUSTER_SORT_FIELDS = [
 ] as const
 export type ClusterSortField = (typeof CLUSTER_SORT_FIELDS)[number]
 
-export const VM_SORT_FIELDS = ['name', 'instanceId', 'isMaster', 'flavorName', 'ip', 'floatingIp', 'createdAt', 'status', 'index'] as const
+export const VM_SORT_FIELDS = [
+  'name',
+  'instanceId',
+  'isMaster',
+  'flavorName',
+  'ip',
+  'floatingIp',
+  'createdAt',
+  'status',
+  'index',
+] as const
 export type VmSortField = (typeof VM_SORT_FIELDS)[number]
 
 export const MAX_PAGE_SIZE = 1000
@@ -42,7 +52,11 @@ const int = (raw: unknown, name: string, def: number, min: number, max: number):
   const n = Number(s)
   if (n < min || n > max)
     throw new AppError('INVALID_PARAMETER', `${name} must be between ${min} and ${max}`, [
-      { field: name, code: 'INVALID_PARAMETER', message: `${name} must be between ${min} and ${max} (got ${n})` },
+      {
+        field: name,
+        code: 'INVALID_PARAMETER',
+        message: `${name} must be between ${min} and ${max} (got ${n})`,
+      },
     ])
   return n
 }
@@ -81,9 +95,17 @@ export const parsePageRequest = <F extends string>(
 }
 
 const badSort = (item: string, fields: readonly string[]) =>
-  new AppError('INVALID_SORT', `sort "${item}" is not valid: use field,asc|desc with field one of ${fields.join(', ')}`, [
-    { field: 'sort', code: 'INVALID_SORT', message: `sortable fields: ${fields.join(', ')}; directions: asc, desc` },
-  ])
+  new AppError(
+    'INVALID_SORT',
+    `sort "${item}" is not valid: use field,asc|desc with field one of ${fields.join(', ')}`,
+    [
+      {
+        field: 'sort',
+        code: 'INVALID_SORT',
+        message: `sortable fields: ${fields.join(', ')}; directions: asc, desc`,
+      },
+    ],
+  )
 
 /** Spring Data's Page JSON for one slice of a result. */
 export const toPage = <T>(content: T[], req: PageRequest, totalElements: number) => {

@@ -15,7 +15,11 @@ export const CLUSTER_STATUSES = [
 ] as const
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number]
 
-export const TERMINATED_STATUSES = ['Terminated(User)', 'Terminated(UserCommand)', 'Terminated(Error)'] as const
+export const TERMINATED_STATUSES = [
+  'Terminated(User)',
+  'Terminated(UserCommand)',
+  'Terminated(Error)',
+] as const
 export type TerminatedStatus = (typeof TERMINATED_STATUSES)[number]
 
 export const isTerminated = (s: string): s is TerminatedStatus =>
@@ -37,7 +41,8 @@ export const TRANSITIONS: Readonly<Record<ClusterStatus, readonly ClusterStatus[
   'Terminated(Error)': [],
 }
 
-export const canTransition = (from: ClusterStatus, to: ClusterStatus): boolean => TRANSITIONS[from].includes(to)
+export const canTransition = (from: ClusterStatus, to: ClusterStatus): boolean =>
+  TRANSITIONS[from].includes(to)
 
 export const VM_STATUSES = ['Creating', 'Installing', 'Running', 'Decommissioning', 'Terminating'] as const
 export type VmStatus = (typeof VM_STATUSES)[number]

@@ -3,7 +3,14 @@ import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { masterCountFor, type ClusterInfo, type ClusterRecord } from '../domain/cluster.js'
-import { canTransition, deriveApiKeyStatus, isTerminated, type ClusterStatus, type EventReason, type VmStatus } from '../domain/statuses.js'
+import {
+  canTransition,
+  deriveApiKeyStatus,
+  isTerminated,
+  type ClusterStatus,
+  type EventReason,
+  type VmStatus,
+} from '../domain/statuses.js'
 import type { OperationState, Provider, VmState } from '../providers/provider.js'
 import type { ClusterPatch } from '../store/clusters.js'
 import type { Store } from '../store/index.js'
@@ -68,19 +75,44 @@ export const createReconciler = (deps: Deps) => {
   ) => {
     if (!canTransition(c.status, to)) throw new Error(`illegal transition ${c.status} -> ${to}`)
     await guardedUpdate(trx, c, { ...patch, status: to }, t)
-    await store.events.append(trx, { clusterId: c.id, at: t, type: 'StatusChanged', fromStatus: c.status, toStatus: to, reason, message })
+    await store.events.append(trx, {
+      clusterId: c.id,
+      at: t,
+      type: 'StatusChanged',
+      fromStatus: c.status,
+      toStatus: to,
+      reason,
+      message,
+    })
   }
   /** A failure that no retry will fix: recorded on the cluster, which then tears down to Terminated(Error). */
-  const fail = (c: ClusterRecord, reason: EventReason, message: string, terminal: ClusterStatus = 'Terminated(Error)') =>
+  const fail = (
+    c: ClusterRecord,
+    reason: EventReason,
+    message: string,
+    terminal: ClusterStatus = 'Terminated(Error)',
+  ) =>
     write(c, (trx, t) =>
-      transition(trx, c, 'Terminating', reason, message, t, { terminalStatus: terminal, info: { ...c.info, lastError: message } }),
+      transition(trx, c, 'Terminating', reason, message, t, {
+        terminalStatus: terminal,
+        info: { ...c.info, lastError: message },
+      }),
     )
 
   const setVmStatus = (trx: Kysely<Tables>, c: ClusterRecord, vms: readonly VmRow[], status: VmStatus) =>
-    store.vms.setStatus(trx, c.id, vms.map((v) => v.name), status)
+    store.vms.setStatus(
+      trx,
+      c.id,
+      vms.map((v) => v.name),
+      status,
+    )
 
   /** Creates (or finds again) each VM at the provider, then records the ones not yet in the table. */
-  const ensureVms = async (c: ClusterRecord, wanted: { isMaster: boolean; index: number }[], purpose: 'create' | 'scale-out') => {
+  const ensureVms = async (
+    c: ClusterRecord,
+    wanted: { isMaster: boolean; index: number }[],
+    purpose: 'create' | 'scale-out',
+  ) => {
     const live = await store.vms.live(c.id)
     const known = new Set(live.map((v) => v.name))
     const states: VmState[] = []
@@ -105,10 +137,21 @@ export const createReconciler = (deps: Deps) => {
     }
     if (fresh.length > 0)
       await write(c, async (trx, t) => {
-        await guardedUpdate(trx, c, {
-          nextMasterIndex: Math.max(c.nextMasterIndex, ...fresh.filter((f) => f.v.isMaster).map((f) => f.v.index + 1)),
-          nextWorkerIndex: Math.max(c.nextWorkerIndex, ...fresh.filter((f) => !f.v.isMaster).map((f) => f.v.index + 1)),
-        }, t)
+        await guardedUpdate(
+          trx,
+          c,
+          {
+            nextMasterIndex: Math.max(
+              c.nextMasterIndex,
+              ...fresh.filter((f) => f.v.isMaster).map((f) => f.v.index + 1),
+            ),
+            nextWorkerIndex: Math.max(
+              c.nextWorkerIndex,
+              ...fresh.filter((f) => !f.v.isMaster).map((f) => f.v.index + 1),
+            ),
+          },
+          t,
+        )
         for (const { v, s } of fresh)
           await store.vms.insert(trx, {
             cluster_id: c.id,
@@ -149,7 +192,14 @@ export const createReconciler = (deps: Deps) => {
       }
       if (states.some((s) => s.phase === 'booting')) return later(pendingUntil(states))
       await write(c, async (trx, t) => {
-        await transition(trx, c, 'Installing', 'PROVISIONED', `${states.length} VMs are up; installing ${c.clusterVersion}`, t)
+        await transition(
+          trx,
+          c,
+          'Installing',
+          'PROVISIONED',
+          `${states.length} VMs are up; installing ${c.clusterVersion}`,
+          t,
+        )
         await setVmStatus(trx, c, await store.vms.live(c.id, trx), 'Installing')
       })
       return soon()
@@ -157,13 +207,17 @@ export const createReconciler = (deps: Deps) => {
 
     async Installing(c) {
       const live = await store.vms.live(c.id)
-      const op = await provider.install({ key: `${c.id}/install`, clusterId: c.id, clusterName: c.name, nodes: live.map((v) => v.name) }, abort.signal)
+      const op = await provider.install(
+        { key: `${c.id}/install`, clusterId: c.id, clusterName: c.name, nodes: live.map((v) => v.name) },
+        abort.signal,
+      )
       if (op.phase === 'running') return later(op.readyAt)
       if (op.phase === 'failed') {
         await fail(c, 'INSTALL_FAILED', op.error ?? 'installation failed')
         return soon()
       }
-      const firstMaster = live.find((v) => v.is_master === 1 && v.idx === 1) ?? live.find((v) => v.is_master === 1)
+      const firstMaster =
+        live.find((v) => v.is_master === 1 && v.idx === 1) ?? live.find((v) => v.is_master === 1)
       await write(c, async (trx, t) => {
         await transition(trx, c, 'Running', 'INSTALLED', 'cluster is running', t, {
           runningAt: c.runningAt ?? t,
@@ -179,13 +233,25 @@ export const createReconciler = (deps: Deps) => {
       if (!task || (c.info.task && c.info.task.state !== 'running')) return { done: true }
       const live = await store.vms.live(c.id)
       const op: OperationState = await provider.runTask(
-        { key: `${c.id}/task`, clusterId: c.id, clusterName: c.name, nodes: live.map((v) => v.name), type: task.type },
+        {
+          key: `${c.id}/task`,
+          clusterId: c.id,
+          clusterName: c.name,
+          nodes: live.map((v) => v.name),
+          type: task.type,
+        },
         abort.signal,
       )
       if (!c.info.task) {
         await write(c, async (trx, t) => {
           await guardedUpdate(trx, c, { info: { ...c.info, task: { state: 'running', startedAt: t } } }, t)
-          await store.events.append(trx, { clusterId: c.id, at: t, type: 'TaskChanged', reason: 'TASK_STARTED', message: `${task.type} task started` })
+          await store.events.append(trx, {
+            clusterId: c.id,
+            at: t,
+            type: 'TaskChanged',
+            reason: 'TASK_STARTED',
+            message: `${task.type} task started`,
+          })
         })
         return op.phase === 'running' ? later(op.readyAt) : soon()
       }
@@ -201,10 +267,18 @@ export const createReconciler = (deps: Deps) => {
         const reason = ok ? 'TASK_SUCCEEDED' : 'TASK_FAILED'
         const message = `${task.type} task ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
         if (ends)
-          await transition(trx, c, 'Terminating', reason, `${message}; terminationPolicy ${task.terminationPolicy} ends the cluster`, t, {
-            info,
-            terminalStatus: 'Terminated(UserCommand)',
-          })
+          await transition(
+            trx,
+            c,
+            'Terminating',
+            reason,
+            `${message}; terminationPolicy ${task.terminationPolicy} ends the cluster`,
+            t,
+            {
+              info,
+              terminalStatus: 'Terminated(UserCommand)',
+            },
+          )
         else {
           await guardedUpdate(trx, c, { info }, t)
           await store.events.append(trx, { clusterId: c.id, at: t, type: 'TaskChanged', reason, message })
@@ -227,11 +301,14 @@ export const createReconciler = (deps: Deps) => {
       const maxWorker = Math.max(c.nextWorkerIndex - 1, c.spec.workerCnt, c.targetWorkerCnt)
       for (let i = 1; i <= maxWorker; i++) names.add(vmName(c.name, false, i))
       const toMark = live.filter((v) => v.status !== 'Terminating')
-      if (toMark.length > 0) await write(c, async (trx, t) => {
-        await guardedUpdate(trx, c, {}, t)
-        await setVmStatus(trx, c, toMark, 'Terminating')
-      })
-      const states = await Promise.all([...names].map(async (n) => ({ n, s: await provider.deleteVm(`${c.id}/${n}`, abort.signal) })))
+      if (toMark.length > 0)
+        await write(c, async (trx, t) => {
+          await guardedUpdate(trx, c, {}, t)
+          await setVmStatus(trx, c, toMark, 'Terminating')
+        })
+      const states = await Promise.all(
+        [...names].map(async (n) => ({ n, s: await provider.deleteVm(`${c.id}/${n}`, abort.signal) })),
+      )
       const gone = states.filter((x) => x.s.phase === 'gone' && live.some((v) => v.name === x.n))
       const pending = states.filter((x) => x.s.phase !== 'gone')
       if (gone.length > 0 || pending.length === 0)
@@ -244,7 +321,11 @@ export const createReconciler = (deps: Deps) => {
               terminatedAt: t,
               masterCnt: 0,
               workerCnt: 0,
-              apiKeyStatus: deriveApiKeyStatus({ clusterType: c.clusterType, hasUserTask: !!c.spec.userTask, status: to }),
+              apiKeyStatus: deriveApiKeyStatus({
+                clusterType: c.clusterType,
+                hasUserTask: !!c.spec.userTask,
+                status: to,
+              }),
             })
           }
         })
@@ -256,7 +337,12 @@ export const createReconciler = (deps: Deps) => {
     'Terminated(Error)': async () => ({ done: true }),
   }
 
-  const finishScale = (c: ClusterRecord, reason: EventReason, message: string, extra: (trx: Kysely<Tables>, t: number) => Promise<void>) =>
+  const finishScale = (
+    c: ClusterRecord,
+    reason: EventReason,
+    message: string,
+    extra: (trx: Kysely<Tables>, t: number) => Promise<void>,
+  ) =>
     write(c, async (trx, t) => {
       await extra(trx, t)
       await transition(trx, c, 'Running', reason, message, t, { workerCnt: c.targetWorkerCnt })
@@ -270,10 +356,18 @@ export const createReconciler = (deps: Deps) => {
     const missing = c.targetWorkerCnt - liveWorkers.length
     const wanted = [
       ...joining.map((v) => ({ isMaster: false, index: v.idx })),
-      ...Array.from({ length: Math.max(0, missing) }, (_, i) => ({ isMaster: false, index: c.nextWorkerIndex + i })),
+      ...Array.from({ length: Math.max(0, missing) }, (_, i) => ({
+        isMaster: false,
+        index: c.nextWorkerIndex + i,
+      })),
     ]
     if (wanted.length === 0) {
-      await finishScale(c, 'SCALE_OUT_DONE', `scale-out done: ${c.targetWorkerCnt} workers`, async () => undefined)
+      await finishScale(
+        c,
+        'SCALE_OUT_DONE',
+        `scale-out done: ${c.targetWorkerCnt} workers`,
+        async () => undefined,
+      )
       return { done: true }
     }
     const states = await ensureVms(c, wanted, 'scale-out')
@@ -282,14 +376,27 @@ export const createReconciler = (deps: Deps) => {
     const nodes = wanted.map((w) => vmName(c.name, false, w.index))
     const fresh = await store.vms.live(c.id)
     const creating = fresh.filter((v) => nodes.includes(v.name) && v.status === 'Creating')
-    if (creating.length > 0) await write(c, async (trx, t) => {
-      await guardedUpdate(trx, c, {}, t)
-      await setVmStatus(trx, c, creating, 'Installing')
-    })
-    const op = await provider.install({ key: `${c.id}/scale-out/${firstNew}`, clusterId: c.id, clusterName: c.name, nodes }, abort.signal)
+    if (creating.length > 0)
+      await write(c, async (trx, t) => {
+        await guardedUpdate(trx, c, {}, t)
+        await setVmStatus(trx, c, creating, 'Installing')
+      })
+    const op = await provider.install(
+      { key: `${c.id}/scale-out/${firstNew}`, clusterId: c.id, clusterName: c.name, nodes },
+      abort.signal,
+    )
     if (op.phase === 'running') return later(op.readyAt)
-    await finishScale(c, 'SCALE_OUT_DONE', `scale-out done: ${nodes.length} worker(s) joined, ${c.targetWorkerCnt} workers`, (trx) =>
-      setVmStatus(trx, c, fresh.filter((v) => nodes.includes(v.name)), 'Running'),
+    await finishScale(
+      c,
+      'SCALE_OUT_DONE',
+      `scale-out done: ${nodes.length} worker(s) joined, ${c.targetWorkerCnt} workers`,
+      (trx) =>
+        setVmStatus(
+          trx,
+          c,
+          fresh.filter((v) => nodes.includes(v.name)),
+          'Running',
+        ),
     )
     return { done: true }
   }
@@ -311,25 +418,39 @@ export const createReconciler = (deps: Deps) => {
     }
     const nodes = leaving.map((v) => v.name)
     const op = await provider.decommission(
-      { key: `${c.id}/decommission/${[...nodes].sort().join(',')}`, clusterId: c.id, clusterName: c.name, nodes },
+      {
+        key: `${c.id}/decommission/${[...nodes].sort().join(',')}`,
+        clusterId: c.id,
+        clusterName: c.name,
+        nodes,
+      },
       abort.signal,
     )
     if (op.phase === 'running') return later(op.readyAt)
     const toDelete = leaving.filter((v) => v.status === 'Decommissioning')
-    if (toDelete.length > 0) await write(c, async (trx, t) => {
-      await guardedUpdate(trx, c, {}, t)
-      await setVmStatus(trx, c, toDelete, 'Terminating')
-    })
-    const states = await Promise.all(leaving.map(async (v) => ({ v, s: await provider.deleteVm(`${c.id}/${v.name}`, abort.signal) })))
+    if (toDelete.length > 0)
+      await write(c, async (trx, t) => {
+        await guardedUpdate(trx, c, {}, t)
+        await setVmStatus(trx, c, toDelete, 'Terminating')
+      })
+    const states = await Promise.all(
+      leaving.map(async (v) => ({ v, s: await provider.deleteVm(`${c.id}/${v.name}`, abort.signal) })),
+    )
     const pending = states.filter((x) => x.s.phase !== 'gone')
     if (pending.length > 0) return later(pendingUntil(pending.map((p) => p.s)))
-    await finishScale(c, 'SCALE_IN_DONE', `scale-in done: ${leaving.length} worker(s) removed, ${c.targetWorkerCnt} workers`, async (trx, t) => {
-      for (const v of leaving) await store.vms.end(trx, c.id, v.name, t)
-    })
+    await finishScale(
+      c,
+      'SCALE_IN_DONE',
+      `scale-in done: ${leaving.length} worker(s) removed, ${c.targetWorkerCnt} workers`,
+      async (trx, t) => {
+        for (const v of leaving) await store.vms.end(trx, c.id, v.name, t)
+      },
+    )
     return { done: true }
   }
 
-  const backoff = (attempts: number) => Math.min(30_000, 100 * 2 ** Math.min(attempts, 12)) * (0.5 + Math.random() / 2)
+  const backoff = (attempts: number) =>
+    Math.min(30_000, 100 * 2 ** Math.min(attempts, 12)) * (0.5 + Math.random() / 2)
 
   /** One pass over one claimed cluster. Never throws: the outcome is written back to the work row. */
   const reconcile = async (id: string): Promise<void> => {

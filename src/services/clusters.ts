@@ -30,7 +30,11 @@ interface Deps {
 }
 
 const notFound = (id: string) => new AppError('CLUSTER_NOT_FOUND', `cluster ${id} not found`)
-const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({ id: c.id, name: c.name, status })
+const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({
+  id: c.id,
+  name: c.name,
+  status,
+})
 
 /**
  * The use cases behind the seed's seven operations. Each validates, records the desired state
@@ -61,7 +65,11 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
             terminal_status: null,
             cluster_type: spec.clusterType,
             cluster_version: spec.clusterVersion,
-            api_key_status: deriveApiKeyStatus({ clusterType: spec.clusterType, hasUserTask: !!spec.userTask, status: 'Initializing' }),
+            api_key_status: deriveApiKeyStatus({
+              clusterType: spec.clusterType,
+              hasUserTask: !!spec.userTask,
+              status: 'Initializing',
+            }),
             master_cnt: masters,
             worker_cnt: spec.workerCnt,
             target_worker_cnt: spec.workerCnt,
@@ -92,9 +100,17 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
         })
       } catch (e) {
         if (e instanceof DuplicateNameError)
-          throw new AppError('DUPLICATE_CLUSTER_NAME', `a cluster named "${spec.name}" already exists in this project`, [
-            { field: 'name', code: 'DUPLICATE_CLUSTER_NAME', message: `"${spec.name}" is in use by a cluster that is not terminated` },
-          ])
+          throw new AppError(
+            'DUPLICATE_CLUSTER_NAME',
+            `a cluster named "${spec.name}" already exists in this project`,
+            [
+              {
+                field: 'name',
+                code: 'DUPLICATE_CLUSTER_NAME',
+                message: `"${spec.name}" is in use by a cluster that is not terminated`,
+              },
+            ],
+          )
         throw e
       }
       wake()
@@ -118,7 +134,11 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
         page,
         t,
       )
-      return toPage(rows.map((r) => toSummary(r, t)), page, total)
+      return toPage(
+        rows.map((r) => toSummary(r, t)),
+        page,
+        total,
+      )
     },
 
     async vms(caller: Caller, id: string, query: Record<string, unknown>): Promise<Page<Vm>> {
@@ -134,18 +154,16 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
         },
         page,
       )
-      const content = rows.map(
-        (v): Vm => ({
-          name: v.name,
-          instanceId: v.instance_id,
-          index: v.idx,
-          isMaster: v.is_master === 1,
-          status: v.status,
-          flavorName: v.flavor_name,
-          ip: v.ip,
-          createdAt: v.created_at,
-        }),
-      )
+      const content = rows.map((v): Vm => ({
+        name: v.name,
+        instanceId: v.instance_id,
+        index: v.idx,
+        isMaster: v.is_master === 1,
+        status: v.status,
+        flavorName: v.flavor_name,
+        ip: v.ip,
+        createdAt: v.created_at,
+      }))
       return toPage(content, page, total)
     },
 
@@ -200,26 +218,46 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
           wake()
           return ref(c, 'Terminating')
         }
-        if (attempt >= 5) throw new AppError('INVALID_CLUSTER_STATUS', `cluster ${id} is changing status; retry`)
+        if (attempt >= 5)
+          throw new AppError('INVALID_CLUSTER_STATUS', `cluster ${id} is changing status; retry`)
       }
     },
 
     async scale(caller: Caller, id: string, direction: 'out' | 'in', body: unknown): Promise<ClusterRef> {
       const n = parseScaleRequest(body)
       const c = await load(caller, id)
-      const reject = (code: 'INVALID_CLUSTER_STATUS' | 'CLUSTER_NOT_SCALABLE' | 'SCALE_IN_BELOW_REPLICATION' | 'SCALE_OUT_ABOVE_MAXIMUM', message: string, field = 'scaleCnt') =>
-        new AppError(code, message, [{ field, code, message }])
+      const reject = (
+        code:
+          | 'INVALID_CLUSTER_STATUS'
+          | 'CLUSTER_NOT_SCALABLE'
+          | 'SCALE_IN_BELOW_REPLICATION'
+          | 'SCALE_OUT_ABOVE_MAXIMUM',
+        message: string,
+        field = 'scaleCnt',
+      ) => new AppError(code, message, [{ field, code, message }])
       const check = (cur: ClusterRecord) => {
         if (isTerminated(cur.status) || cur.status !== 'Running')
-          return reject('INVALID_CLUSTER_STATUS', `cluster can be scaled only when Running (it is ${cur.status})`, 'status')
-        if (!isScalable(cur)) return reject('CLUSTER_NOT_SCALABLE', 'this cluster is not scalable (its userTask terminates it)', 'isScalable')
+          return reject(
+            'INVALID_CLUSTER_STATUS',
+            `cluster can be scaled only when Running (it is ${cur.status})`,
+            'status',
+          )
+        if (!isScalable(cur))
+          return reject(
+            'CLUSTER_NOT_SCALABLE',
+            'this cluster is not scalable (its userTask terminates it)',
+            'isScalable',
+          )
         if (direction === 'in' && cur.workerCnt - n < cur.hdfsReplication)
           return reject(
             'SCALE_IN_BELOW_REPLICATION',
             `scale-in of ${n} would leave ${cur.workerCnt - n} worker(s), fewer than config.hdfsReplication (${cur.hdfsReplication})`,
           )
         if (direction === 'out' && cur.workerCnt + n > MAX_WORKERS)
-          return reject('SCALE_OUT_ABOVE_MAXIMUM', `scale-out of ${n} would make ${cur.workerCnt + n} workers, more than ${MAX_WORKERS}`)
+          return reject(
+            'SCALE_OUT_ABOVE_MAXIMUM',
+            `scale-out of ${n} would make ${cur.workerCnt + n} workers, more than ${MAX_WORKERS}`,
+          )
         return undefined
       }
       const problem = check(c)
@@ -229,10 +267,16 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
       const done = await store.transaction(async (trx) => {
         // The guard re-checks status and the replication floor inside the write, so concurrent
         // scale requests cannot together take the cluster below hdfsReplication.
-        const ok = await store.clusters.update(trx, c.id, { status: 'Processing', targetWorkerCnt: target }, t, {
-          status: ['Running'],
-          ...(direction === 'in' ? { minWorkersAfter: { remove: n } } : {}),
-        })
+        const ok = await store.clusters.update(
+          trx,
+          c.id,
+          { status: 'Processing', targetWorkerCnt: target },
+          t,
+          {
+            status: ['Running'],
+            ...(direction === 'in' ? { minWorkersAfter: { remove: n } } : {}),
+          },
+        )
         if (!ok) return false
         await store.events.append(trx, {
           clusterId: c.id,
@@ -248,7 +292,14 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
       })
       if (!done) {
         const cur = await load(caller, id)
-        throw check(cur) ?? reject('INVALID_CLUSTER_STATUS', `cluster can be scaled only when Running (it is ${cur.status})`, 'status')
+        throw (
+          check(cur) ??
+          reject(
+            'INVALID_CLUSTER_STATUS',
+            `cluster can be scaled only when Running (it is ${cur.status})`,
+            'status',
+          )
+        )
       }
       wake()
       return ref(c, 'Processing')

@@ -7,7 +7,8 @@ import type { Caller } from './clusters.js'
  * Secrets are 256-bit random tokens, so a plain SHA-256 is as strong as a slow KDF against
  * guessing, and keeps the per-request check in microseconds. Only the hash is stored.
  */
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex')
+export const hashSecret = (secret: string): string =>
+  createHash('sha256').update(secret, 'utf8').digest('hex')
 
 const DUMMY_HASH = hashSecret('not-a-credential')
 
@@ -34,7 +35,8 @@ export const parseCredentialList = (text: string): { id: string; secret: string;
     .filter((s) => s !== '')
     .map((item) => {
       const colon = item.indexOf(':')
-      if (colon <= 0) throw new Error(`HADOOP_ECO_CREDENTIALS item "${item.split(':')[0]}..." must be id:secret[@project]`)
+      if (colon <= 0)
+        throw new Error(`HADOOP_ECO_CREDENTIALS item "${item.split(':')[0]}..." must be id:secret[@project]`)
       const id = item.slice(0, colon)
       let rest = item.slice(colon + 1)
       let project = 'default'
@@ -43,25 +45,36 @@ export const parseCredentialList = (text: string): { id: string; secret: string;
         project = rest.slice(at + 1)
         rest = rest.slice(0, at)
       }
-      if (rest.length < 8) throw new Error(`HADOOP_ECO_CREDENTIALS: the secret of "${id}" must have at least 8 characters`)
-      if (!PROJECT_RULE.test(project)) throw new Error(`HADOOP_ECO_CREDENTIALS: "${project}" is not a valid project name`)
+      if (rest.length < 8)
+        throw new Error(`HADOOP_ECO_CREDENTIALS: the secret of "${id}" must have at least 8 characters`)
+      if (!PROJECT_RULE.test(project))
+        throw new Error(`HADOOP_ECO_CREDENTIALS: "${project}" is not a valid project name`)
       return { id, secret: rest, project }
     })
 
 export const createCredentialService = ({ store, now }: { store: CredentialStore; now: () => number }) => ({
   /** Checks a Credential-ID/Credential-Secret pair; the same work is done whether or not the id exists. */
   async authenticate(id: string | undefined, secret: string | undefined): Promise<Caller> {
-    if (!id || !secret) throw new AppError('UNAUTHORIZED', 'Credential-ID and Credential-Secret headers are required')
+    if (!id || !secret)
+      throw new AppError('UNAUTHORIZED', 'Credential-ID and Credential-Secret headers are required')
     const row = await store.getActive(id)
     const ok = sameHash(row?.secret_hash ?? DUMMY_HASH, hashSecret(secret))
     if (!row || !ok) throw new AppError('UNAUTHORIZED', 'credential authentication failed')
     return { credentialId: row.id, project: row.project, owner: row.owner }
   },
 
-  async create(project: string, owner?: string, fixed?: { id: string; secret: string }): Promise<NewCredential & { created: boolean }> {
+  async create(
+    project: string,
+    owner?: string,
+    fixed?: { id: string; secret: string },
+  ): Promise<NewCredential & { created: boolean }> {
     if (!PROJECT_RULE.test(project))
       throw new AppError('INVALID_VALUE', 'project must be 1-64 letters, digits, ".", "_" or "-"', [
-        { field: 'project', code: 'INVALID_VALUE', message: 'project must be 1-64 letters, digits, ".", "_" or "-"' },
+        {
+          field: 'project',
+          code: 'INVALID_VALUE',
+          message: 'project must be 1-64 letters, digits, ".", "_" or "-"',
+        },
       ])
     const id = fixed?.id ?? randomBytes(16).toString('hex')
     const secret = fixed?.secret ?? randomBytes(32).toString('base64url')

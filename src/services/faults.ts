@@ -6,7 +6,13 @@ import type { FaultRow, FaultStore } from '../store/faults.js'
  * The list is cached for a second so the hot path does not query for it; a local change
  * invalidates at once, other replicas see it within the refresh interval.
  */
-export const createFaultService = ({ store, refreshMs = 1000 }: { store: FaultStore; refreshMs?: number }) => {
+export const createFaultService = ({
+  store,
+  refreshMs = 1000,
+}: {
+  store: FaultStore
+  refreshMs?: number
+}) => {
   let cached: FaultRow[] = []
   let loadedAt = -Infinity
   let loading: Promise<FaultRow[]> | undefined
@@ -41,7 +47,10 @@ export const createFaultService = ({ store, refreshMs = 1000 }: { store: FaultSt
       return f ? { status: f.status ?? 500 } : undefined
     },
     async clusterFault(kind: Exclude<FaultKind, 'apiError'>, clusterName: string): Promise<boolean> {
-      return !!(await take(kind, (r) => r.cluster_name_glob !== null && globMatches(r.cluster_name_glob, clusterName)))
+      return !!(await take(
+        kind,
+        (r) => r.cluster_name_glob !== null && globMatches(r.cluster_name_glob, clusterName),
+      ))
     },
   }
 }

@@ -154,7 +154,10 @@ export const createClusterStore = (database: Database) => {
       now: number,
       guard?: { status?: readonly ClusterStatus[]; minWorkersAfter?: { remove: number } },
     ): Promise<boolean> {
-      let q = trx.updateTable('clusters').set(patchColumns(patch, now) as never).where('id', '=', id)
+      let q = trx
+        .updateTable('clusters')
+        .set(patchColumns(patch, now) as never)
+        .where('id', '=', id)
       if (guard?.status) q = q.where('status', 'in', guard.status as ClusterStatus[])
       if (guard?.minWorkersAfter)
         q = q.where(sql<boolean>`worker_cnt - ${guard.minWorkersAfter.remove} >= hdfs_replication`)

@@ -26,7 +26,12 @@ export const createCredentialStore = (database: Database) => {
       return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst()
     },
     async list(): Promise<CredentialRow[]> {
-      return db.selectFrom('credentials').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').execute()
+      return db
+        .selectFrom('credentials')
+        .selectAll()
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .execute()
     },
     async countActive(): Promise<number> {
       const { n } = await db

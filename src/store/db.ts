@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type MigrationProvider,
+} from 'kysely'
 import { migrations } from './migrations/index.js'
 import type { Tables } from './tables.js'
 
@@ -23,8 +30,10 @@ export interface Database {
 }
 
 export const parseDatabaseUrl = (url: string): { dialect: Dialect; target: string } => {
-  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', target: url.slice('sqlite:'.length) || ':memory:' }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { dialect: 'postgres', target: url }
+  if (url.startsWith('sqlite:'))
+    return { dialect: 'sqlite', target: url.slice('sqlite:'.length) || ':memory:' }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return { dialect: 'postgres', target: url }
   throw new Error(`unsupported database URL "${url}": use sqlite:<path>, sqlite::memory: or postgres://...`)
 }
 
@@ -39,7 +48,9 @@ const runMigrations = async (db: Kysely<Tables>, dialect: Dialect) => {
   const { error, results } = await new Migrator({ db, provider: provider(dialect) }).migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')
-    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`)
+    throw new Error(
+      `migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`,
+    )
   }
 }
 

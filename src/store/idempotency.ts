@@ -9,13 +9,26 @@ export const createIdempotencyStore = ({ db }: Database) => ({
   async claim(project: string, key: string, requestHash: string, now: number): Promise<boolean> {
     const res = await db
       .insertInto('idempotency_keys')
-      .values({ project, key, request_hash: requestHash, state: 'pending', response_status: null, response_body: null, created_at: now })
+      .values({
+        project,
+        key,
+        request_hash: requestHash,
+        state: 'pending',
+        response_status: null,
+        response_body: null,
+        created_at: now,
+      })
       .onConflict((oc) => oc.columns(['project', 'key']).doNothing())
       .executeTakeFirst()
     return Number(res.numInsertedOrUpdatedRows ?? 0) === 1
   },
   async get(project: string, key: string): Promise<IdempotencyRow | undefined> {
-    return db.selectFrom('idempotency_keys').selectAll().where('project', '=', project).where('key', '=', key).executeTakeFirst()
+    return db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('project', '=', project)
+      .where('key', '=', key)
+      .executeTakeFirst()
   },
   async complete(project: string, key: string, status: number, body: string): Promise<void> {
     await db

@@ -16,7 +16,7 @@ export const createSimOpStore = ({ db }: Database) => ({
       .values(row)
       .onConflict((oc) => oc.column('key').doNothing())
       .execute()
-    return (await db.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow())
+    return await db.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow()
   },
   async deleteAll(): Promise<void> {
     await db.deleteFrom('sim_ops').execute()

@@ -14,7 +14,10 @@ export interface VmListFilter {
   status?: string
 }
 
-const SORT_COLUMNS: Record<VmSortField, 'name' | 'instance_id' | 'is_master' | 'flavor_name' | 'ip' | 'created_at' | 'status' | 'idx' | null> = {
+const SORT_COLUMNS: Record<
+  VmSortField,
+  'name' | 'instance_id' | 'is_master' | 'flavor_name' | 'ip' | 'created_at' | 'status' | 'idx' | null
+> = {
   name: 'name',
   instanceId: 'instance_id',
   isMaster: 'is_master',
@@ -47,7 +50,10 @@ export const createVmStore = (database: Database) => {
         .execute()
     },
 
-    async list(filter: VmListFilter, page: PageRequest<VmSortField>): Promise<{ rows: VmRow[]; total: number }> {
+    async list(
+      filter: VmListFilter,
+      page: PageRequest<VmSortField>,
+    ): Promise<{ rows: VmRow[]; total: number }> {
       let base = db.selectFrom('vms').where('cluster_id', '=', filter.clusterId).where('ended_at', 'is', null)
       if (filter.name) base = base.where(contains('name', filter.name))
       if (filter.ip) base = base.where(contains('ip', filter.ip))
@@ -70,7 +76,10 @@ export const createVmStore = (database: Database) => {
 
     /** Adds a VM and its share of the cluster's uptime counters in one step. */
     async insert(trx: Kysely<Tables>, vm: Omit<VmRow, 'seq' | 'ended_at'>): Promise<void> {
-      await trx.insertInto('vms').values({ ...vm, ended_at: null }).execute()
+      await trx
+        .insertInto('vms')
+        .values({ ...vm, ended_at: null })
+        .execute()
       await trx
         .updateTable('clusters')
         .set((eb) => ({
@@ -81,7 +90,12 @@ export const createVmStore = (database: Database) => {
         .execute()
     },
 
-    async setStatus(trx: Kysely<Tables>, clusterId: string, names: readonly string[], status: VmStatus): Promise<void> {
+    async setStatus(
+      trx: Kysely<Tables>,
+      clusterId: string,
+      names: readonly string[],
+      status: VmStatus,
+    ): Promise<void> {
       if (names.length === 0) return
       await trx
         .updateTable('vms')
@@ -102,7 +116,12 @@ export const createVmStore = (database: Database) => {
         .where('ended_at', 'is', null)
         .executeTakeFirst()
       if (!vm) return
-      await trx.updateTable('vms').set({ ended_at: now }).where('cluster_id', '=', clusterId).where('name', '=', name).execute()
+      await trx
+        .updateTable('vms')
+        .set({ ended_at: now })
+        .where('cluster_id', '=', clusterId)
+        .where('name', '=', name)
+        .execute()
       await trx
         .updateTable('clusters')
         .set((eb) => ({

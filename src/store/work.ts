@@ -21,10 +21,18 @@ export const createWorkStore = (database: Database) => {
     async enqueue(trx: Kysely<Tables>, clusterId: string, dueAt: number): Promise<void> {
       await trx
         .insertInto('work')
-        .values({ cluster_id: clusterId, due_at: dueAt, lease_owner: null, lease_expires_at: null, dirty: 0, attempts: 0 })
+        .values({
+          cluster_id: clusterId,
+          due_at: dueAt,
+          lease_owner: null,
+          lease_expires_at: null,
+          dirty: 0,
+          attempts: 0,
+        })
         .onConflict((oc) =>
           oc.column('cluster_id').doUpdateSet({
-            due_at: dialect === 'sqlite' ? sql`min(work.due_at, ${dueAt})` : sql`least(work.due_at, ${dueAt})`,
+            due_at:
+              dialect === 'sqlite' ? sql`min(work.due_at, ${dueAt})` : sql`least(work.due_at, ${dueAt})`,
             dirty: 1,
           }),
         )
@@ -68,7 +76,13 @@ export const createWorkStore = (database: Database) => {
     },
 
     /** Gives the cluster back: look again at `nextDueAt`, or at once if new desired state arrived. */
-    async release(clusterId: string, owner: string, nextDueAt: number, now: number, failed = false): Promise<void> {
+    async release(
+      clusterId: string,
+      owner: string,
+      nextDueAt: number,
+      now: number,
+      failed = false,
+    ): Promise<void> {
       await db
         .updateTable('work')
         .set({
@@ -85,21 +99,37 @@ export const createWorkStore = (database: Database) => {
 
     /** Nothing left to do (terminated). Kept if new desired state arrived meanwhile. */
     async finish(clusterId: string, owner: string): Promise<void> {
-      await db.deleteFrom('work').where('cluster_id', '=', clusterId).where('lease_owner', '=', owner).where('dirty', '=', 0).execute()
+      await db
+        .deleteFrom('work')
+        .where('cluster_id', '=', clusterId)
+        .where('lease_owner', '=', owner)
+        .where('dirty', '=', 0)
+        .execute()
     },
 
     async attempts(clusterId: string): Promise<number> {
-      const row = await db.selectFrom('work').select('attempts').where('cluster_id', '=', clusterId).executeTakeFirst()
+      const row = await db
+        .selectFrom('work')
+        .select('attempts')
+        .where('cluster_id', '=', clusterId)
+        .executeTakeFirst()
       return row?.attempts ?? 0
     },
 
     /** On shutdown: hand our leases back so another replica can pick them up without waiting. */
     async releaseAll(owner: string): Promise<void> {
-      await db.updateTable('work').set({ lease_owner: null, lease_expires_at: null }).where('lease_owner', '=', owner).execute()
+      await db
+        .updateTable('work')
+        .set({ lease_owner: null, lease_expires_at: null })
+        .where('lease_owner', '=', owner)
+        .execute()
     },
 
     async nextDue(): Promise<number | undefined> {
-      const row = await db.selectFrom('work').select((eb) => eb.fn.min<number>('due_at').as('d')).executeTakeFirst()
+      const row = await db
+        .selectFrom('work')
+        .select((eb) => eb.fn.min<number>('due_at').as('d'))
+        .executeTakeFirst()
       return row?.d === null || row?.d === undefined ? undefined : Number(row.d)
     },
 

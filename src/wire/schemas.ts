@@ -38,8 +38,15 @@ export const UserTaskSchema = Type.Object({
 export const CreateClusterRequestSchema = Type.Object(
   {
     name: Str,
-    clusterType: Type.Union([Type.Literal('hadoop'), Type.Literal('hbase'), Type.Literal('trino'), Type.Literal('dataflow')]),
-    clusterVersion: Type.Union(['hde-1.1.2', 'hde-2.0.1', 'hde-2.1.0', 'hde-2.2.0'].map((v) => Type.Literal(v))),
+    clusterType: Type.Union([
+      Type.Literal('hadoop'),
+      Type.Literal('hbase'),
+      Type.Literal('trino'),
+      Type.Literal('dataflow'),
+    ]),
+    clusterVersion: Type.Union(
+      ['hde-1.1.2', 'hde-2.0.1', 'hde-2.1.0', 'hde-2.2.0'].map((v) => Type.Literal(v)),
+    ),
     isHa: Type.Boolean(),
     keypairName: Str,
     masterFlavorName: Str,
@@ -65,7 +72,9 @@ export const CreateClusterRequestSchema = Type.Object(
     userTask: Opt(UserTaskSchema),
     hiveDbInfo: Opt(Type.Object({ objectId: Str, dbName: Str, userId: Str, userPw: Str })),
     dataCatalogInfo: Opt(Type.Object({ catalogId: Str })),
-    redisInfo: Opt(Type.Object({ objectId: Str, dbIdSupersetCelery: Opt(Int), dbIdSupersetResults: Opt(Int) })),
+    redisInfo: Opt(
+      Type.Object({ objectId: Str, dbIdSupersetCelery: Opt(Int), dbIdSupersetResults: Opt(Int) }),
+    ),
   },
   { $id: 'CreateClusterRequest' },
 )

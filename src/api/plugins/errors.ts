@@ -2,7 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, REASON_PHRASES, type ErrorCode, type FieldError } from '../../domain/errors.js'
 
 /** The wire envelope: Spring Boot's error body plus a stable code and the field list (DESIGN section 2). */
-export const envelope = (status: number, code: ErrorCode | string, message: string, path: string, errors: readonly FieldError[] = []) => ({
+export const envelope = (
+  status: number,
+  code: ErrorCode | string,
+  message: string,
+  path: string,
+  errors: readonly FieldError[] = [],
+) => ({
   timestamp: new Date().toISOString(),
   status,
   error: REASON_PHRASES[status] ?? 'Error',
@@ -15,7 +21,10 @@ export const envelope = (status: number, code: ErrorCode | string, message: stri
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0] ?? req.url
 
 export const sendError = (reply: FastifyReply, req: FastifyRequest, err: AppError) =>
-  reply.code(err.status).type('application/json').send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
+  reply
+    .code(err.status)
+    .type('application/json')
+    .send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
 
 /** Fastify's own errors, translated into catalogue codes. */
 const fromFastify = (err: FastifyError): AppError | undefined => {
@@ -33,15 +42,19 @@ const fromFastify = (err: FastifyError): AppError | undefined => {
   }
   if (err.validation) {
     const errors: FieldError[] = err.validation.map((v) => ({
-      field: (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') || String(v.params?.missingProperty ?? ''),
+      field:
+        (v.instancePath || '').replace(/^\//, '').replace(/\//g, '.') ||
+        String(v.params?.missingProperty ?? ''),
       code: 'INVALID_PARAMETER',
       message: v.message ?? 'invalid',
     }))
     return new AppError('INVALID_PARAMETER', err.message, errors)
   }
-  if (err instanceof SyntaxError || err.statusCode === 400) return new AppError('INVALID_JSON', 'request body is not valid JSON')
+  if (err instanceof SyntaxError || err.statusCode === 400)
+    return new AppError('INVALID_JSON', 'request body is not valid JSON')
   if (err.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body is larger than 1 MiB')
-  if (err.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')
+  if (err.statusCode === 415)
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')
   return undefined
 }
 

@@ -26,10 +26,14 @@ export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now
   const preHandler = async (req: FastifyRequest, reply: FastifyReply, project: string): Promise<boolean> => {
     const raw = req.headers['idempotency-key']
     if (raw === undefined) return false
-    const key = Array.isArray(raw) ? raw[0] ?? '' : raw
+    const key = Array.isArray(raw) ? (raw[0] ?? '') : raw
     if (!KEY_RULE.test(key))
       throw new AppError('INVALID_PARAMETER', 'Idempotency-Key must be 1-255 printable ASCII characters', [
-        { field: 'Idempotency-Key', code: 'INVALID_PARAMETER', message: 'must be 1-255 printable ASCII characters' },
+        {
+          field: 'Idempotency-Key',
+          code: 'INVALID_PARAMETER',
+          message: 'must be 1-255 printable ASCII characters',
+        },
       ])
     const path = req.url.split('?')[0]
     const hash = createHash('sha256')
@@ -49,9 +53,17 @@ export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now
         continue
       }
       if (row.request_hash !== hash)
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', [
-          { field: 'Idempotency-Key', code: 'IDEMPOTENCY_KEY_REUSED', message: 'reuse a key only to retry the same request' },
-        ])
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used with a different request',
+          [
+            {
+              field: 'Idempotency-Key',
+              code: 'IDEMPOTENCY_KEY_REUSED',
+              message: 'reuse a key only to retry the same request',
+            },
+          ],
+        )
       if (row.state === 'done') {
         reply
           .code(row.response_status ?? 200)
@@ -61,7 +73,10 @@ export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now
         return true
       }
       if (Date.now() > deadline)
-        throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'a request with this Idempotency-Key is still in progress; retry later')
+        throw new AppError(
+          'IDEMPOTENCY_IN_PROGRESS',
+          'a request with this Idempotency-Key is still in progress; retry later',
+        )
       await sleep(25)
     }
   }
@@ -72,7 +87,13 @@ export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now
     if (!claim) return payload
     req.idempotency = undefined
     if (reply.statusCode >= 500) await store.release(claim.project, claim.key)
-    else await store.complete(claim.project, claim.key, reply.statusCode, typeof payload === 'string' ? payload : String(payload ?? ''))
+    else
+      await store.complete(
+        claim.project,
+        claim.key,
+        reply.statusCode,
+        typeof payload === 'string' ? payload : String(payload ?? ''),
+      )
     return payload
   }
 

@@ -10,7 +10,12 @@ export const registerMetrics = (app: FastifyInstance, deps: MetricsDeps) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'hadoop_eco_process_' })
   const labelNames = ['method', 'route', 'status_code'] as const
-  const requests = new Counter({ name: 'hadoop_eco_http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] })
+  const requests = new Counter({
+    name: 'hadoop_eco_http_requests_total',
+    help: 'HTTP requests',
+    labelNames,
+    registers: [registry],
+  })
   const latency = new Histogram({
     name: 'hadoop_eco_http_request_duration_seconds',
     help: 'HTTP request latency',
@@ -31,7 +36,11 @@ export const registerMetrics = (app: FastifyInstance, deps: MetricsDeps) => {
 
   app.addHook('onResponse', (req, reply, done) => {
     // The route pattern, not the URL, so cluster ids do not explode the label set.
-    const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: reply.statusCode }
+    const labels = {
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status_code: reply.statusCode,
+    }
     requests.inc(labels)
     latency.observe(labels, reply.elapsedTime / 1000)
     done()

@@ -9,7 +9,9 @@ import type { Store } from '../../store/index.js'
 export interface AdminDeps {
   token: string | undefined
   credentials: CredentialService
-  store: Pick<Store, 'faults' | 'clusters' | 'vms' | 'events' | 'work' | 'transaction'> & { resetProvider: () => Promise<void> }
+  store: Pick<Store, 'faults' | 'clusters' | 'vms' | 'events' | 'work' | 'transaction'> & {
+    resetProvider: () => Promise<void>
+  }
   now: () => number
   onFaultsChanged: () => void
 }
@@ -18,7 +20,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const bad = (field: string, message: string) => new AppError('INVALID_VALUE', message, [{ field, code: 'INVALID_VALUE', message }])
+const bad = (field: string, message: string) =>
+  new AppError('INVALID_VALUE', message, [{ field, code: 'INVALID_VALUE', message }])
 
 /** DESIGN section 7. Without a token configured every /_admin path is a plain 404. */
 export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
@@ -27,7 +30,8 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     if (!token) throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)
     const h = req.headers.authorization ?? ''
     const given = h.startsWith('Bearer ') ? h.slice(7) : ''
-    if (!timingSafeEqual(digest(given), digest(token))) throw new AppError('UNAUTHORIZED', 'admin token missing or wrong')
+    if (!timingSafeEqual(digest(given), digest(token)))
+      throw new AppError('UNAUTHORIZED', 'admin token missing or wrong')
   })
   const tags = ['admin']
   const hdr = Type.Object({ authorization: Type.String({ description: 'Bearer <HADOOP_ECO_ADMIN_TOKEN>' }) })
@@ -35,7 +39,8 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
   app.post('/_admin/credentials', { schema: { tags, headers: hdr } }, async (req, reply) => {
     const body = req.body
     if (!isObj(body) || typeof body.project !== 'string') throw bad('project', 'project is required')
-    if (body.owner !== undefined && typeof body.owner !== 'string') throw bad('owner', 'owner must be a string')
+    if (body.owner !== undefined && typeof body.owner !== 'string')
+      throw bad('owner', 'owner must be a string')
     const c = await credentials.create(body.project, body.owner as string | undefined)
     reply.code(201)
     return { id: c.id, secret: c.secret, project: c.project, owner: c.owner }
@@ -43,7 +48,8 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
   app.get('/_admin/credentials', { schema: { tags, headers: hdr } }, () => credentials.list())
   app.delete('/_admin/credentials/:id', { schema: { tags, headers: hdr } }, async (req, reply) => {
     const { id } = req.params as { id: string }
-    if (!(await credentials.revoke(id))) throw new AppError('NOT_FOUND', `credential ${id} not found or already revoked`)
+    if (!(await credentials.revoke(id)))
+      throw new AppError('NOT_FOUND', `credential ${id} not found or already revoked`)
     reply.code(204).send()
   })
 
@@ -54,15 +60,21 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     const match = body.match === undefined ? {} : body.match
     if (!isObj(match)) throw bad('match', 'match must be an object')
     for (const k of ['clusterName', 'path'] as const)
-      if (match[k] !== undefined && (typeof match[k] !== 'string' || match[k] === '')) throw bad(`match.${k}`, `match.${k} must be a non-empty glob`)
-    if (body.fault === 'apiError' && match.path === undefined) throw bad('match.path', 'an apiError fault needs match.path')
+      if (match[k] !== undefined && (typeof match[k] !== 'string' || match[k] === ''))
+        throw bad(`match.${k}`, `match.${k} must be a non-empty glob`)
+    if (body.fault === 'apiError' && match.path === undefined)
+      throw bad('match.path', 'an apiError fault needs match.path')
     if (body.fault !== 'apiError' && match.clusterName === undefined)
       throw bad('match.clusterName', `a ${body.fault} fault needs match.clusterName`)
     const status = body.status ?? (body.fault === 'apiError' ? 500 : null)
-    if (status !== null && (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599))
+    if (
+      status !== null &&
+      (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)
+    )
       throw bad('status', 'status must be an HTTP error status (400-599)')
     const times = body.times ?? null
-    if (times !== null && (typeof times !== 'number' || !Number.isInteger(times) || times < 1)) throw bad('times', 'times must be a positive integer')
+    if (times !== null && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
+      throw bad('times', 'times must be a positive integer')
     const row = {
       id: randomUUID(),
       cluster_name_glob: (match.clusterName as string | undefined) ?? null,
@@ -77,7 +89,9 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     reply.code(201)
     return toFault(row)
   })
-  app.get('/_admin/faults', { schema: { tags, headers: hdr } }, async () => (await store.faults.list()).map(toFault))
+  app.get('/_admin/faults', { schema: { tags, headers: hdr } }, async () =>
+    (await store.faults.list()).map(toFault),
+  )
   app.delete('/_admin/faults/:id', { schema: { tags, headers: hdr } }, async (req, reply) => {
     const { id } = req.params as { id: string }
     if (!(await store.faults.remove(id))) throw new AppError('NOT_FOUND', `fault ${id} not found`)
@@ -99,9 +113,20 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
   })
 }
 
-const toFault = (r: { id: string; cluster_name_glob: string | null; path_glob: string | null; fault: string; status: number | null; times_left: number | null; created_at: number }) => ({
+const toFault = (r: {
+  id: string
+  cluster_name_glob: string | null
+  path_glob: string | null
+  fault: string
+  status: number | null
+  times_left: number | null
+  created_at: number
+}) => ({
   id: r.id,
-  match: { ...(r.cluster_name_glob !== null ? { clusterName: r.cluster_name_glob } : {}), ...(r.path_glob !== null ? { path: r.path_glob } : {}) },
+  match: {
+    ...(r.cluster_name_glob !== null ? { clusterName: r.cluster_name_glob } : {}),
+    ...(r.path_glob !== null ? { path: r.path_glob } : {}),
+  },
   fault: r.fault,
   ...(r.status !== null ? { status: r.status } : {}),
   ...(r.times_left !== null ? { times: r.times_left } : {}),

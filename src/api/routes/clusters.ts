@@ -29,14 +29,24 @@ export interface ClusterRouteDeps {
 const authHeaders = Type.Object({
   'credential-id': Type.String({ description: 'Access key ID' }),
   'credential-secret': Type.String({ description: 'Secret access key' }),
-  'idempotency-key': Type.Optional(Type.String({ description: 'Replays the first response for a retried request (24 h)' })),
+  'idempotency-key': Type.Optional(
+    Type.String({ description: 'Replays the first response for a retried request (24 h)' }),
+  ),
 })
-const errors = { 400: ErrorBodySchema, 401: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema }
+const errors = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  404: ErrorBodySchema,
+  409: ErrorBodySchema,
+  422: ErrorBodySchema,
+}
 const idParam = Type.Object({ clusterId: Type.String() })
 const pageQuery = {
   page: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
-  sort: Type.Optional(Type.Array(Type.String(), { description: 'field,asc|desc; repeatable, first has priority' })),
+  sort: Type.Optional(
+    Type.Array(Type.String(), { description: 'field,asc|desc; repeatable, first has priority' }),
+  ),
 }
 
 /**
@@ -63,7 +73,15 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
 
   app.post(
     base,
-    { schema: { tags, summary: 'Create cluster', headers: authHeaders, body: CreateClusterRequestSchema, response: { 200: ClusterRefSchema, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create cluster',
+        headers: authHeaders,
+        body: CreateClusterRequestSchema,
+        response: { 200: ClusterRefSchema, ...errors },
+      },
+    },
     (req) => clusters.create(req.caller, req.body),
   )
   app.get(
@@ -86,7 +104,15 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
   )
   app.get(
     `${base}/:clusterId`,
-    { schema: { tags, summary: 'Retrieve cluster', headers: authHeaders, params: idParam, response: { 200: ClusterSchema, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Retrieve cluster',
+        headers: authHeaders,
+        params: idParam,
+        response: { 200: ClusterSchema, ...errors },
+      },
+    },
     (req) => clusters.get(req.caller, (req.params as { clusterId: string }).clusterId),
   )
   app.get(
@@ -107,11 +133,24 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: VmPageSchema, ...errors },
       },
     },
-    (req) => clusters.vms(req.caller, (req.params as { clusterId: string }).clusterId, req.query as Record<string, unknown>),
+    (req) =>
+      clusters.vms(
+        req.caller,
+        (req.params as { clusterId: string }).clusterId,
+        req.query as Record<string, unknown>,
+      ),
   )
   app.delete(
     `${base}/:clusterId`,
-    { schema: { tags, summary: 'Delete cluster', headers: authHeaders, params: idParam, response: { 200: ClusterRefSchema, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete cluster',
+        headers: authHeaders,
+        params: idParam,
+        response: { 200: ClusterRefSchema, ...errors },
+      },
+    },
     (req) => clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId),
   )
   const scale = (direction: 'out' | 'in') => ({
@@ -133,7 +172,8 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
       method,
       url: `${base}/:clusterId/scale-in`,
       ...scale('in'),
-      handler: (req) => clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'in', req.body),
+      handler: (req) =>
+        clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'in', req.body),
     })
   app.get(
     `${base}/:clusterId/events`,
@@ -147,6 +187,11 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: EventPageSchema, ...errors },
       },
     },
-    (req) => clusters.events(req.caller, (req.params as { clusterId: string }).clusterId, req.query as Record<string, unknown>),
+    (req) =>
+      clusters.events(
+        req.caller,
+        (req.params as { clusterId: string }).clusterId,
+        req.query as Record<string, unknown>,
+      ),
   )
 }

@@ -77,7 +77,9 @@ export const createSimulatorProvider = ({ database, clock, timeScale, faults }: 
   /** One provisioning verdict per cluster, so a fault's `times` counts clusters, not VMs. */
   const provisionFails = (spec: VmSpec) => async () => {
     const verdict = await ensureOp(`${spec.clusterId}/provision-verdict`, spec.clusterId, 'verdict', 0, () =>
-      spec.purpose === 'create' ? faults.clusterFault('provisionFailure', spec.clusterName) : Promise.resolve(false),
+      spec.purpose === 'create'
+        ? faults.clusterFault('provisionFailure', spec.clusterName)
+        : Promise.resolve(false),
     )
     return verdict.outcome === 'fail'
   }
@@ -85,10 +87,24 @@ export const createSimulatorProvider = ({ database, clock, timeScale, faults }: 
   const vmState = (key: string, create: SimOpRow, del: SimOpRow | undefined): VmState => {
     const { instanceId, ip } = JSON.parse(create.result) as { instanceId: string; ip: string }
     const now = clock.now()
-    if (del) return { key, phase: now >= del.ready_at ? 'gone' : 'terminating', instanceId, ip, readyAt: del.ready_at }
+    if (del)
+      return {
+        key,
+        phase: now >= del.ready_at ? 'gone' : 'terminating',
+        instanceId,
+        ip,
+        readyAt: del.ready_at,
+      }
     if (now < create.ready_at) return { key, phase: 'booting', instanceId, ip, readyAt: create.ready_at }
     if (create.outcome !== 'ok')
-      return { key, phase: 'failed', instanceId, ip, readyAt: create.ready_at, error: 'VM provisioning failed (injected fault)' }
+      return {
+        key,
+        phase: 'failed',
+        instanceId,
+        ip,
+        readyAt: create.ready_at,
+        error: 'VM provisioning failed (injected fault)',
+      }
     return { key, phase: 'running', instanceId, ip, readyAt: create.ready_at }
   }
 
@@ -108,7 +124,13 @@ export const createSimulatorProvider = ({ database, clock, timeScale, faults }: 
     async deleteVm(key) {
       const create = await ops.get(`vm:${key}`)
       if (!create) return { key, phase: 'gone', instanceId: '', ip: '', readyAt: clock.now() }
-      const del = await ensureOp(`vm-delete:${key}`, create.cluster_id, 'vm-delete', DURATIONS.vmTerminate, async () => false)
+      const del = await ensureOp(
+        `vm-delete:${key}`,
+        create.cluster_id,
+        'vm-delete',
+        DURATIONS.vmTerminate,
+        async () => false,
+      )
       return vmState(key, create, del)
     },
 
@@ -125,7 +147,10 @@ export const createSimulatorProvider = ({ database, clock, timeScale, faults }: 
     },
 
     async decommission(op: OperationSpec) {
-      return opState(await ensureOp(op.key, op.clusterId, 'decommission', DURATIONS.decommission, async () => false), 'decommission')
+      return opState(
+        await ensureOp(op.key, op.clusterId, 'decommission', DURATIONS.decommission, async () => false),
+        'decommission',
+      )
     },
 
     async runTask(op: TaskSpec) {

@@ -42,7 +42,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       )`.execute(db)
       // A name is unique among a project's clusters that are not terminated; the database
       // enforces it so two racing creates cannot both win.
-      await sql`create unique index clusters_live_name on clusters (project, name) where terminated_at is null`.execute(db)
+      await sql`create unique index clusters_live_name on clusters (project, name) where terminated_at is null`.execute(
+        db,
+      )
       await sql`create index clusters_project_created on clusters (project, created_at desc, id)`.execute(db)
       await sql`create index clusters_project_name on clusters (project, name)`.execute(db)
 
@@ -93,7 +95,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         primary key (project, key)
       )`.execute(db)
 
-      await sql`create table project_revisions (project text primary key, rev ${sql.raw(big)} not null)`.execute(db)
+      await sql`create table project_revisions (project text primary key, rev ${sql.raw(big)} not null)`.execute(
+        db,
+      )
 
       await sql`create table work (
         cluster_id text primary key,
