@@ -54,6 +54,16 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   })
   app.setValidatorCompiler(() => () => true)
 
+  // The API speaks JSON only (DESIGN section 2): any other body is 415, text/plain included.
+  // A DELETE may carry `Content-Type: application/json` without a body, as generic clients send
+  // it on every request; the parser keeps Fastify's prototype-poisoning protection.
+  app.removeAllContentTypeParsers()
+  const json = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' && req.method === 'DELETE') return done(null, undefined)
+    return json(req, body as string, done)
+  })
+
   registerErrorHandling(app)
 
   app.addHook('onRequest', (req, reply, done) => {

@@ -56,11 +56,14 @@ const pageQuery = {
 export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps) => {
   const { clusters, credentials, idempotency } = deps
   app.decorateRequest('caller', undefined as unknown as Caller)
-  app.addHook('preHandler', async (req, reply) => {
+  // Credentials first, before the body is read: a caller without them gets 401, never a body error.
+  app.addHook('onRequest', async (req) => {
     req.caller = await credentials.authenticate(
       req.headers['credential-id'] as string | undefined,
       req.headers['credential-secret'] as string | undefined,
     )
+  })
+  app.addHook('preHandler', async (req, reply) => {
     if (req.method === 'POST' || req.method === 'DELETE') {
       if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
     }

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, validBody, type TestServer } from '../helpers.js'
+import { api, BASE, createCluster, expectError } from './util.js'
+
+const MiB = 1024 * 1024
+
+/** A create body padded with an ignored field to exactly `bytes` bytes of JSON. */
+const bodyOfSize = (bytes: number, name: string): string => {
+  const base = JSON.stringify(validBody({ name, pad: '' }))
+  const pad = 'x'.repeat(bytes - Buffer.byteLength(base))
+  const text = JSON.stringify(validBody({ name, pad }))
+  expect(Buffer.byteLength(text)).toBe(bytes)
+  return text
+}
+
+describe('HTTP behaviour', () => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer()
+  })
+  afterAll(() => s.cleanup())
+
+  const post = (payload: string, contentType: string | undefined, headers = s.headers) =>
+    s.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) },
+      payload,
+    })
+
+  describe('request bodies', () => {
+    it('accepts a body of exactly 1 MiB and answers 413 PAYLOAD_TOO_LARGE above it', async () => {
+      const ok = await post(bodyOfSize(MiB, 'exactly-one-mib'), 'application/json')
+      expect(ok.statusCode, ok.body).toBe(200)
+      const big = await post(bodyOfSize(MiB + 1, 'over-one-mib'), 'application/json')
+      const body = expectError(big, 413, 'PAYLOAD_TOO_LARGE')
+      expect(body.error).toBe('Payload Too Large')
+      expect((await api(s).list('name=over-one-mib')).json().totalElements).toBe(0)
+    })
+
+    it.each([
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'multipart/form-data; boundary=x',
+    ])('answers 415 UNSUPPORTED_MEDIA_TYPE for Content-Type %s', async (type) => {
+      const res = await post(JSON.stringify(validBody({ name: 'wrong-type' })), type)
+      const body = expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE')
+      expect(body.error).toBe('Unsupported Media Type')
+      expect((await api(s).list('name=wrong-type')).json().totalElements).toBe(0)
+    })
+
+    it('accepts application/json with a charset', async () => {
+      const res = await post(
+        JSON.stringify(validBody({ name: 'with-charset' })),
+        'application/json; charset=utf-8',
+      )
+      expect(res.statusCode, res.body).toBe(200)
+    })
+
+    it.each(['{bad', '{"name": "x",}', "{'name': 'x'}", '[1, 2'])(
+      'answers 400 INVALID_JSON for a malformed body %j',
+      async (payload) => {
+        expectError(await post(payload, 'application/json'), 400, 'INVALID_JSON')
+      },
+    )
+
+    it('answers 400 INVALID_JSON for an empty create body', async () => {
+      expectError(await post('', 'application/json'), 400, 'INVALID_JSON')
+    })
+
+    it('refuses a prototype-poisoning body instead of acting on it', async () => {
+      const res = await post(
+        JSON.stringify(validBody({ name: 'proto-poison' })).replace(/}$/, ',"__proto__":{"x":1}}'),
+        'application/json',
+      )
+      expectError(res, 400, 'INVALID_JSON')
+    })
+
+    it('deletes with a Content-Type: application/json header and no body (as generic clients send)', async () => {
+      const id = await createCluster(s, { name: 'delete-with-ct' })
+      const res = await s.app.inject({
+        method: 'DELETE',
+        url: `${BASE}/${id}`,
+        headers: { ...s.headers, 'content-type': 'application/json' },
+      })
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.json()).toEqual({ id, name: 'delete-with-ct', status: 'Terminating' })
+    })
+
+    it('answers 401, not a body error, to a caller without credentials', async () => {
+      expectError(await post('{bad', 'application/json', {}), 401, 'UNAUTHORIZED')
+      expectError(await post('x'.repeat(MiB + 10), 'application/json', {}), 401, 'UNAUTHORIZED')
+      expectError(await post('{}', 'text/plain', {}), 401, 'UNAUTHORIZED')
+    })
+  })
+
+  describe('X-Request-Id', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+    it('is on every response, success or error, API or operations', async () => {
+      const responses = [
+        await api(s).create(validBody({ name: 'req-id' })),
+        await api(s).list(),
+        await api(s).get('nope'),
+        await api(s, {}).list(),
+        await post('{bad', 'application/json'),
+        await post('x', 'text/plain'),
+        await s.app.inject({ url: '/no/such/route' }),
+        await s.app.inject({ url: '/healthz' }),
+        await s.app.inject({ url: '/readyz' }),
+        await s.app.inject({ url: '/metrics' }),
+        await s.app.inject({ url: '/openapi.json' }),
+        await s.app.inject({ url: '/_admin/faults' }),
+      ]
+      const ids = responses.map((r) => r.headers['x-request-id'])
+      for (const id of ids) expect(id).toMatch(uuid)
+      expect(new Set(ids).size).toBe(ids.length)
+    })
+
+    it('echoes a valid incoming X-Request-Id and replaces an invalid one', async () => {
+      const given = 'client-req:42.abc_DEF-1'
+      const res = await s.app.inject({ url: `${BASE}`, headers: { ...s.headers, 'x-request-id': given } })
+      expect(res.headers['x-request-id']).toBe(given)
+      const err = await s.app.inject({
+        url: `${BASE}/missing`,
+        headers: { ...s.headers, 'x-request-id': given },
+      })
+      expect(err.headers['x-request-id']).toBe(given)
+      for (const bad of ['has space', 'x'.repeat(129), 'semi;colon', 'new\u00e9'])
+        expect(
+          (await s.app.inject({ url: '/healthz', headers: { 'x-request-id': bad } })).headers['x-request-id'],
+        ).toMatch(uuid)
+    })
+  })
+
+  describe('unknown routes', () => {
+    it('answers 404 NOT_FOUND with the envelope', async () => {
+      const body = expectError(await s.app.inject({ url: '/v2/hadoop-eco/nothing' }), 404, 'NOT_FOUND')
+      expect(body.path).toBe('/v2/hadoop-eco/nothing')
+    })
+  })
+
+  describe('operations endpoints', () => {
+    it('/openapi.json lists every seed path and operation', async () => {
+      const res = await s.app.inject({ url: '/openapi.json' })
+      expect(res.statusCode).toBe(200)
+      const doc = res.json()
+      expect(doc.openapi).toMatch(/^3\./)
+      const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
+        ([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`),
+      )
+      expect(ops).toEqual(
+        expect.arrayContaining([
+          'POST /v2/hadoop-eco/clusters',
+          'GET /v2/hadoop-eco/clusters',
+          'GET /v2/hadoop-eco/clusters/{clusterId}',
+          'GET /v2/hadoop-eco/clusters/{clusterId}/vms',
+          'DELETE /v2/hadoop-eco/clusters/{clusterId}',
+          'POST /v2/hadoop-eco/clusters/{clusterId}/scale-out',
+          'POST /v2/hadoop-eco/clusters/{clusterId}/scale-in',
+          'DELETE /v2/hadoop-eco/clusters/{clusterId}/scale-in',
+          'GET /v2/hadoop-eco/clusters/{clusterId}/events',
+        ]),
+      )
+    })
+
+    it('/docs serves the API browser', async () => {
+      const res = await s.app.inject({ url: '/docs' })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-type']).toMatch(/text\/html/)
+      expect(res.body).toMatch(/swagger/i)
+    })
+
+    it('/healthz answers 200 while the process is up', async () => {
+      const res = await s.app.inject({ url: '/healthz' })
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toEqual({ status: 'ok' })
+    })
+
+    it('/readyz answers 503 while the reconciler is not running, 200 once it runs', async () => {
+      const down = await s.app.inject({ url: '/readyz' })
+      expect(down.statusCode).toBe(503)
+      expect(down.json()).toEqual({ status: 'not ready', checks: { database: 'ok', reconciler: 'stopped' } })
+      s.reconciler.start()
+      try {
+        const up = await s.app.inject({ url: '/readyz' })
+        expect(up.statusCode).toBe(200)
+        expect(up.json()).toEqual({ status: 'ready', checks: { database: 'ok', reconciler: 'ok' } })
+      } finally {
+        await s.reconciler.stop()
+      }
+    })
+
+    it('/metrics counts requests per route and clusters per status', async () => {
+      await createCluster(s, { name: 'metrics-one' })
+      await api(s).get('not-there')
+      const res = await s.app.inject({ url: '/metrics' })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-type']).toMatch(/^text\/plain/)
+      const text = res.body
+      expect(text).toContain('# TYPE hadoop_eco_http_requests_total counter')
+      expect(text).toMatch(
+        /^hadoop_eco_http_requests_total\{method="POST",route="\/v2\/hadoop-eco\/clusters",status_code="200"\} [1-9]\d*$/m,
+      )
+      expect(text).toMatch(
+        /^hadoop_eco_http_requests_total\{method="GET",route="\/v2\/hadoop-eco\/clusters\/:clusterId",status_code="404"\} [1-9]\d*$/m,
+      )
+      const statuses = [...text.matchAll(/^hadoop_eco_clusters\{status="([^"]+)"\} (\d+)$/gm)]
+      const byStatus = Object.fromEntries(statuses.map((m) => [m[1], Number(m[2])]))
+      const listed = (await api(s).list('size=1000')).json().content as { status: string }[]
+      const expected: Record<string, number> = {}
+      for (const c of listed) expected[c.status] = (expected[c.status] ?? 0) + 1
+      expect(byStatus).toEqual(expected)
+      expect(byStatus.Initializing).toBeGreaterThan(0)
+    })
+  })
+})
