@@ -1,0 +1,295 @@
+import { ClusterEndedError, WaitTimeoutError } from './errors.js'
+import { abortableSleep, createTransport, type Transport } from './transport.js'
+import type {
+  Cluster,
+  ClusterEvent,
+  ClusterRef,
+  ClusterStatus,
+  ClusterSummary,
+  CreateClusterRequest,
+  ListClustersParams,
+  ListEventsParams,
+  ListVmsParams,
+  Page,
+  RequestOptions,
+  ScaleRequest,
+  Vm,
+} from './types.js'
+
+/**
+ * Settings of a {@link HadoopEcoClient}. Anything left out comes from the environment:
+ * `HADOOP_ECO_ENDPOINT`, `HADOOP_ECO_CREDENTIAL_ID`, `HADOOP_ECO_CREDENTIAL_SECRET`.
+ * @example
+ * const options: HadoopEcoClientOptions = { endpoint: 'http://localhost:8080', maxRetries: 4 }
+ */
+export interface HadoopEcoClientOptions {
+  /** Base URL, e.g. `https://hadoop-eco.kr-central-2.kakaocloud.com` or `http://localhost:8080`. */
+  endpoint?: string
+  /** Access key ID (header `Credential-ID`). */
+  credentialId?: string
+  /** Secret access key (header `Credential-Secret`). */
+  credentialSecret?: string
+  /** Retries of a 429, a 5xx or a connection failure (default 2). */
+  maxRetries?: number
+  /** Per-attempt timeout in milliseconds (default 60 000). */
+  timeoutMs?: number
+  /** First backoff delay; it doubles per retry, with jitter (default 500 ms). */
+  retryBaseDelayMs?: number
+  /** Cap of one backoff delay (default 8 000 ms). */
+  maxRetryDelayMs?: number
+  /** A `Retry-After` longer than this is not waited for: the error is thrown (default 60 000 ms). */
+  maxRetryAfterMs?: number
+  /** Default poll interval of {@link HadoopEcoClient.waitFor} (default 2 000 ms). */
+  pollIntervalMs?: number
+  /** Extra headers on every request. */
+  headers?: Record<string, string>
+  /** A fetch implementation (default: the global `fetch`). */
+  fetch?: typeof fetch
+}
+
+/**
+ * What {@link HadoopEcoClient.waitFor} waits for: a status, several, `'Terminated'` for any
+ * `Terminated(...)`, or a predicate on the cluster.
+ * @example
+ * const target: WaitTarget = (c) => c.status === 'Running' && c.workerCnt === 5
+ */
+export type WaitTarget =
+  ClusterStatus | 'Terminated' | readonly (ClusterStatus | 'Terminated')[] | ((cluster: Cluster) => boolean)
+
+/**
+ * Options of {@link HadoopEcoClient.waitFor}.
+ * @example
+ * const opts: WaitOptions = { timeout: 600_000, onChange: (c) => console.log(c.status) }
+ */
+export interface WaitOptions {
+  /** Give up after this many milliseconds (default 30 minutes). */
+  timeout?: number
+  /** Poll interval in milliseconds (default: the client's `pollIntervalMs`). */
+  interval?: number
+  /** Called with the first state seen and then on every status change. */
+  onChange?: (cluster: Cluster, previous: Cluster | undefined) => void | Promise<void>
+  signal?: AbortSignal
+}
+
+/**
+ * Whether a status is final (`Terminated(User)`, `Terminated(UserCommand)`, `Terminated(Error)`).
+ * @example
+ * if (isTerminatedStatus(cluster.status)) console.log('gone')
+ */
+export const isTerminatedStatus = (status: string): boolean => status.startsWith('Terminated(')
+
+const BASE = '/v2/hadoop-eco/clusters'
+const env = (key: string): string | undefined =>
+  typeof process === 'undefined' ? undefined : process.env[key] || undefined
+const enc = encodeURIComponent
+const scaleBody = (count: number | ScaleRequest): ScaleRequest =>
+  typeof count === 'number' ? { scaleCnt: count } : count
+
+const matcher = (target: WaitTarget): ((c: Cluster) => boolean) => {
+  if (typeof target === 'function') return target
+  const wanted: readonly string[] = typeof target === 'string' ? [target] : target
+  return (c) => wanted.includes(c.status) || (wanted.includes('Terminated') && isTerminatedStatus(c.status))
+}
+
+/**
+ * The seven operations of the Hadoop Eco Open API plus the events extension, on
+ * `client.clusters`.
+ * @example
+ * const { id } = await client.clusters.create(spec)
+ * const page = await client.clusters.vms(id, { sort: 'name,asc' })
+ */
+export class Clusters {
+  /** @internal */
+  constructor(private readonly send: Transport) {}
+
+  /**
+   * Creates a cluster; it starts `Initializing`.
+   * @example
+   * const ref = await client.clusters.create({ name: 'etl', clusterType: 'hadoop', ... })
+   */
+  create(body: CreateClusterRequest, options?: RequestOptions): Promise<ClusterRef> {
+    return this.send({ method: 'POST', path: BASE, body, options })
+  }
+
+  /**
+   * The full cluster object.
+   * @example
+   * const { status, workerCnt } = await client.clusters.get(id)
+   */
+  get(id: string, options?: RequestOptions): Promise<Cluster> {
+    return this.send({ method: 'GET', path: `${BASE}/${enc(id)}`, options })
+  }
+
+  /**
+   * One page of the project's clusters (newest first unless `sort` says otherwise).
+   * @example
+   * const page = await client.clusters.list({ name: 'etl', size: 50 })
+   * console.log(page.totalElements, page.content.map((c) => c.name))
+   */
+  list(params: ListClustersParams = {}, options?: RequestOptions): Promise<Page<ClusterSummary>> {
+    return this.send({ method: 'GET', path: BASE, query: { ...params }, options })
+  }
+
+  /**
+   * Every page of the list, one request per page. Without a `sort`, pages go oldest first
+   * (`createdAt,asc`): clusters created during the walk then land on later pages instead of
+   * shifting the ones not read yet.
+   * @example
+   * for await (const page of client.clusters.listPages({ size: 100 })) console.log(page.number, page.numberOfElements)
+   */
+  async *listPages(
+    params: ListClustersParams = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<Page<ClusterSummary>, void, undefined> {
+    const query: ListClustersParams = { size: 100, sort: 'createdAt,asc', ...params }
+    for (let page = query.page ?? 0; ; page++) {
+      const p = await this.list({ ...query, page }, options)
+      yield p
+      if (p.last || p.content.length === 0) return
+    }
+  }
+
+  /**
+   * Every cluster of every page, as an async iterator over the pages.
+   * @example
+   * for await (const c of client.clusters.listAll({ includeTerminated: false })) console.log(c.name, c.status)
+   */
+  async *listAll(
+    params: ListClustersParams = {},
+    options?: RequestOptions,
+  ): AsyncGenerator<ClusterSummary, void, undefined> {
+    for await (const page of this.listPages(params, options)) yield* page.content
+  }
+
+  /**
+   * One page of the cluster's VMs.
+   * @example
+   * const { content } = await client.clusters.vms(id, { name: 'WRK', sort: 'name,asc' })
+   */
+  vms(id: string, params: ListVmsParams = {}, options?: RequestOptions): Promise<Page<Vm>> {
+    return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/vms`, query: { ...params }, options })
+  }
+
+  /**
+   * Deletes the cluster; the answer's status is `Terminating`.
+   * @example
+   * await client.clusters.delete(id)
+   * await client.waitFor(id, 'Terminated')
+   */
+  delete(id: string, options?: RequestOptions): Promise<ClusterRef> {
+    return this.send({ method: 'DELETE', path: `${BASE}/${enc(id)}`, options })
+  }
+
+  /**
+   * Adds workers; the cluster goes `Processing`, then back to `Running`.
+   * @example
+   * await client.clusters.scaleOut(id, 2) // or { scaleCnt: 2 }
+   */
+  scaleOut(id: string, count: number | ScaleRequest, options?: RequestOptions): Promise<ClusterRef> {
+    return this.send({
+      method: 'POST',
+      path: `${BASE}/${enc(id)}/scale-out`,
+      body: scaleBody(count),
+      options,
+    })
+  }
+
+  /**
+   * Removes the highest-index workers; at least `config.hdfsReplication` must remain.
+   * @example
+   * await client.clusters.scaleIn(id, 1)
+   */
+  scaleIn(id: string, count: number | ScaleRequest, options?: RequestOptions): Promise<ClusterRef> {
+    return this.send({ method: 'POST', path: `${BASE}/${enc(id)}/scale-in`, body: scaleBody(count), options })
+  }
+
+  /**
+   * The cluster's history (extension), oldest first.
+   * @example
+   * const { content } = await client.clusters.events(id, { size: 100 })
+   * for (const e of content) console.log(e.fromStatus, '->', e.toStatus, e.reason)
+   */
+  events(id: string, params: ListEventsParams = {}, options?: RequestOptions): Promise<Page<ClusterEvent>> {
+    return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/events`, query: { ...params }, options })
+  }
+}
+
+/**
+ * A typed client of the Hadoop Eco Open API. Uses only the global `fetch`.
+ * @example
+ * import { HadoopEcoClient } from 'hadoop-eco/sdk'
+ *
+ * const client = new HadoopEcoClient({ endpoint: 'http://localhost:8080', credentialId: ID, credentialSecret: SECRET })
+ * const { id } = await client.clusters.create(spec)
+ * const cluster = await client.waitFor(id, 'Running', { onChange: (c) => console.log(c.status) })
+ */
+export class HadoopEcoClient {
+  /** The base URL requests go to (no trailing slash). */
+  readonly endpoint: string
+  readonly clusters: Clusters
+  private readonly pollIntervalMs: number
+
+  /**
+   * @throws Error when no endpoint or credential is given here nor in the environment.
+   * @example
+   * // Everything from HADOOP_ECO_ENDPOINT, HADOOP_ECO_CREDENTIAL_ID and HADOOP_ECO_CREDENTIAL_SECRET:
+   * const client = new HadoopEcoClient()
+   */
+  constructor(options: HadoopEcoClientOptions = {}) {
+    const endpoint = options.endpoint ?? env('HADOOP_ECO_ENDPOINT')
+    const credentialId = options.credentialId ?? env('HADOOP_ECO_CREDENTIAL_ID')
+    const credentialSecret = options.credentialSecret ?? env('HADOOP_ECO_CREDENTIAL_SECRET')
+    if (!endpoint) throw new Error('hadoop-eco: no endpoint; pass { endpoint } or set HADOOP_ECO_ENDPOINT')
+    if (!/^https?:\/\//i.test(endpoint))
+      throw new Error(`hadoop-eco: endpoint must be an http(s) URL, got "${endpoint}"`)
+    if (!credentialId || !credentialSecret)
+      throw new Error(
+        'hadoop-eco: no credential; pass { credentialId, credentialSecret } or set HADOOP_ECO_CREDENTIAL_ID and HADOOP_ECO_CREDENTIAL_SECRET',
+      )
+    const fetchImpl = options.fetch ?? globalThis.fetch
+    if (typeof fetchImpl !== 'function') throw new Error('hadoop-eco: no global fetch; pass { fetch }')
+    this.endpoint = endpoint.replace(/\/+$/, '')
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000
+    this.clusters = new Clusters(
+      createTransport({
+        endpoint: this.endpoint,
+        credentialId,
+        credentialSecret,
+        maxRetries: options.maxRetries ?? 2,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+        maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
+        maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+        headers: options.headers ?? {},
+        fetch: fetchImpl,
+      }),
+    )
+  }
+
+  /**
+   * Polls the cluster until it matches `target`, and returns it. Throws
+   * {@link ClusterEndedError} when the cluster reaches a `Terminated(...)` status that does not
+   * match (it would never change again) and {@link WaitTimeoutError} after `timeout`.
+   * @example
+   * await client.waitFor(id, 'Running', { timeout: 15 * 60_000, onChange: (c, prev) => console.log(prev?.status, '->', c.status) })
+   * await client.waitFor(id, (c) => c.status === 'Running' && c.workerCnt === 5)
+   * await client.waitFor(id, 'Terminated')
+   */
+  async waitFor(id: string, target: WaitTarget, options: WaitOptions = {}): Promise<Cluster> {
+    const matches = matcher(target)
+    const timeout = options.timeout ?? 30 * 60_000
+    const interval = Math.max(10, options.interval ?? this.pollIntervalMs)
+    const deadline = Date.now() + timeout
+    let last: Cluster | undefined
+    for (;;) {
+      const cluster = await this.clusters.get(id, { signal: options.signal })
+      if (!last || last.status !== cluster.status) await options.onChange?.(cluster, last)
+      last = cluster
+      if (matches(cluster)) return cluster
+      if (isTerminatedStatus(cluster.status)) throw new ClusterEndedError(cluster)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new WaitTimeoutError(id, cluster, timeout)
+      await abortableSleep(Math.min(interval, left), options.signal)
+    }
+  }
+}

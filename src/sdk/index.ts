@@ -1,0 +1,46 @@
+/**
+ * `hadoop-eco/sdk`: a typed client of the Hadoop Eco Open API. It imports nothing from the
+ * server and needs nothing beyond the global `fetch` (Node 20+).
+ *
+ * @example
+ * import { HadoopEcoClient, BadRequestError } from 'hadoop-eco/sdk'
+ *
+ * const client = new HadoopEcoClient() // HADOOP_ECO_ENDPOINT, HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET
+ * const { id } = await client.clusters.create(spec)
+ * await client.waitFor(id, 'Running')
+ */
+export { HadoopEcoClient, Clusters, isTerminatedStatus } from './client.js'
+export type { HadoopEcoClientOptions, WaitOptions, WaitTarget } from './client.js'
+export {
+  HadoopEcoError,
+  ApiError,
+  BadRequestError,
+  UnauthorizedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitedError,
+  ServerError,
+  ConnectionError,
+  WaitTimeoutError,
+  ClusterEndedError,
+  errorFromResponse,
+} from './errors.js'
+export type { ApiErrorInit } from './errors.js'
+export type {
+  Cluster,
+  ClusterEvent,
+  ClusterRef,
+  ClusterStatus,
+  ClusterSummary,
+  CreateClusterRequest,
+  ErrorBody,
+  FieldError,
+  ListClustersParams,
+  ListEventsParams,
+  ListVmsParams,
+  Page,
+  PageParams,
+  RequestOptions,
+  ScaleRequest,
+  Vm,
+} from './types.js'
