@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { credentials, migrate, serve } from './server-commands.js'
+import { EXIT_CODES_HELP } from './exit-codes.js'
 
 export const HELP = `hadoop-eco: a self-hostable Hadoop Eco Open API server, SDK and CLI
 
@@ -16,11 +16,26 @@ Server commands:
   credentials list [-o json]
   credentials revoke ID
 
+Client commands (over HTTP; endpoint and credential from --endpoint/--profile, HADOOP_ECO_ENDPOINT,
+HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/config.yaml):
+  clusters create -f SPEC [--wait] [--dry-run]   create a cluster from a JSON/YAML spec
+  clusters get ID                                show a cluster
+  clusters list [--name S] [--all-pages]         list clusters
+  clusters vms ID                                list a cluster's VMs
+  clusters delete ID [--wait]                    delete a cluster
+  clusters scale-out ID --count N [--wait]       add workers
+  clusters scale-in ID --count N [--wait]        remove workers
+  clusters events ID                             a cluster's history
+    -o table|json|yaml, --endpoint URL, --profile NAME; "hadoop-eco clusters CMD --help" for more
+
 Examples:
   hadoop-eco serve --port 8080
   HADOOP_ECO_DATABASE_URL=sqlite:/var/lib/hadoop-eco.db hadoop-eco serve
   hadoop-eco credentials create --project analytics
-`
+  hadoop-eco clusters create -f cluster.yaml --wait
+  hadoop-eco clusters list -o json
+
+${EXIT_CODES_HELP}`
 
 const SERVER_OPTIONS = {
   host: { type: 'string' },
@@ -43,6 +58,11 @@ export const main = async (argv: string[]): Promise<number> => {
     process.stdout.write(HELP)
     return 0
   }
+  if (command === 'clusters') {
+    // Loaded on demand: the client commands need none of the server's modules, and start faster.
+    const { clustersCommand } = await import('./cluster-commands.js')
+    return clustersCommand(rest)
+  }
   try {
     if (command === 'serve' || command === 'migrate' || command === 'credentials') {
       const { values, positionals } = parseArgs({
@@ -56,6 +76,7 @@ export const main = async (argv: string[]): Promise<number> => {
         return 0
       }
       const flags = values as Record<string, string | boolean>
+      const { credentials, migrate, serve } = await import('./server-commands.js')
       if (command === 'serve') return await serve(flags)
       if (command === 'migrate') return await migrate(flags)
       return await credentials(positionals, flags)

@@ -1,0 +1,381 @@
+import { parseArgs } from 'node:util'
+import {
+  ApiError,
+  ClusterEndedError,
+  ConnectionError,
+  HadoopEcoClient,
+  WaitTimeoutError,
+  type Cluster,
+  type ClusterRef,
+  type ClusterSummary,
+  type CreateClusterRequest,
+  type Page,
+  type WaitTarget,
+} from '../sdk/index.js'
+import { EXIT, UsageError, exitCodeFor } from './exit-codes.js'
+import { CLUSTERS_HELP, COMMAND_HELP } from './help.js'
+import {
+  clusterColumns,
+  clusterDetails,
+  eventColumns,
+  makeColors,
+  parseFormat,
+  refColumns,
+  serialize,
+  table,
+  vmColumns,
+  type Colors,
+} from './output.js'
+import { createProgress } from './progress.js'
+import { requireSettings, resolveSettings } from './settings.js'
+import { loadCreateSpec } from './spec.js'
+
+type Stream = NodeJS.WritableStream & { isTTY?: boolean }
+
+/** What a command touches of the outside world; tests and main.ts pass the real process. */
+export interface CliIO {
+  stdout: Stream
+  stderr: Stream
+  env: NodeJS.ProcessEnv
+  cwd: string
+  readStdin: () => Promise<string>
+}
+
+export const processIO = (): CliIO => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  readStdin: async () => {
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks).toString('utf8')
+  },
+})
+
+const OPTIONS = {
+  endpoint: { type: 'string' },
+  profile: { type: 'string' },
+  'credential-id': { type: 'string' },
+  'credential-secret': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  'max-retries': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  file: { type: 'string', short: 'f' },
+  'dry-run': { type: 'boolean' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'poll-interval': { type: 'string' },
+  count: { type: 'string' },
+  name: { type: 'string' },
+  'api-key-status': { type: 'string' },
+  'exclude-terminated': { type: 'boolean' },
+  ip: { type: 'string' },
+  'instance-id': { type: 'string' },
+  status: { type: 'string' },
+  sort: { type: 'string', multiple: true },
+  page: { type: 'string' },
+  size: { type: 'string' },
+  'all-pages': { type: 'boolean' },
+} as const
+type Flag = keyof typeof OPTIONS
+type Values = { [K in Flag]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string | boolean }
+
+const COMMON: Flag[] = [
+  'endpoint',
+  'profile',
+  'credential-id',
+  'credential-secret',
+  'output',
+  'max-retries',
+  'help',
+]
+const WAIT: Flag[] = ['wait', 'timeout', 'poll-interval']
+const PAGING: Flag[] = ['sort', 'page', 'size', 'all-pages']
+
+/** Per command: its own flags and whether it takes a cluster id. */
+const COMMANDS: Record<string, { flags: Flag[]; id: boolean }> = {
+  create: { flags: ['file', 'dry-run', ...WAIT], id: false },
+  get: { flags: [], id: true },
+  list: { flags: ['name', 'api-key-status', 'exclude-terminated', ...PAGING], id: false },
+  vms: { flags: ['name', 'ip', 'instance-id', 'status', ...PAGING], id: true },
+  delete: { flags: [...WAIT], id: true },
+  'scale-out': { flags: ['count', ...WAIT], id: true },
+  'scale-in': { flags: ['count', ...WAIT], id: true },
+  events: { flags: ['page', 'size'], id: true },
+}
+
+/** `90s`, `10m`, `1h`, `500ms`; a bare number is seconds. */
+export const parseDuration = (flag: string, raw: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim())
+  if (!m) throw new UsageError(`--${flag} must be a duration like 90s, 10m, 1h or 500ms (got "${raw}")`)
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  return Math.round(Number(m[1]) * unit)
+}
+
+const parseIntFlag = (
+  flag: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+): number | undefined => {
+  if (raw === undefined) return undefined
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${flag} must be an integer in ${min}..${max} (got "${raw}")`)
+  return n
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
+/** Runs the pages one after the other; with `all` false, only the one asked for. */
+const collect = async <T>(
+  fetchPage: (page: number) => Promise<Page<T>>,
+  all: boolean,
+  first: number,
+): Promise<{ items: T[]; last: Page<T> }> => {
+  const items: T[] = []
+  for (let page = first; ; page++) {
+    const p = await fetchPage(page)
+    items.push(...p.content)
+    if (!all || p.last || p.content.length === 0) return { items, last: p }
+  }
+}
+
+/** `hadoop-eco clusters ...`: returns the process exit code. */
+export const clustersCommand = async (argv: string[], io: CliIO = processIO()): Promise<number> => {
+  const colors = makeColors(io.stderr, io.env)
+  const outColors = makeColors(io.stdout, io.env)
+  const [sub, ...rest] = argv
+  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+    const topic = sub === 'help' ? rest[0] : undefined
+    io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : CLUSTERS_HELP)
+    return sub ? EXIT.OK : EXIT.USAGE
+  }
+  const spec = COMMANDS[sub]
+  if (!spec) {
+    io.stderr.write(`error: unknown command "clusters ${sub}"\n\n${CLUSTERS_HELP}`)
+    return EXIT.USAGE
+  }
+  try {
+    let values: Values
+    let positionals: string[]
+    try {
+      ;({ values, positionals } = parseArgs({
+        args: rest,
+        options: OPTIONS,
+        allowPositionals: true,
+        strict: true,
+      }))
+    } catch (e) {
+      throw new UsageError((e as Error).message)
+    }
+    if (values.help) {
+      io.stdout.write(COMMAND_HELP[sub] ?? CLUSTERS_HELP)
+      return EXIT.OK
+    }
+    for (const flag of Object.keys(values) as Flag[])
+      if (!COMMON.includes(flag) && !spec.flags.includes(flag))
+        throw new UsageError(`--${flag} is not an option of "clusters ${sub}"`)
+    if (spec.id && positionals.length !== 1)
+      throw new UsageError(`"clusters ${sub}" needs exactly one cluster ID (got ${positionals.length})`)
+    if (!spec.id && positionals.length > 0)
+      throw new UsageError(`"clusters ${sub}" takes no arguments (got "${positionals.join(' ')}")`)
+    const id = positionals[0] ?? ''
+    const format = parseFormat(str(values.output))
+    const maxRetries = parseIntFlag('max-retries', str(values['max-retries']), 0, 20)
+    const wait = values.wait === true
+    const timeout = parseDuration('timeout', str(values.timeout) ?? '30m')
+    const interval = parseDuration('poll-interval', str(values['poll-interval']) ?? '2s')
+    const page = parseIntFlag('page', str(values.page), 0, 1_000_000)
+    const size = parseIntFlag('size', str(values.size), 1, 1000)
+    const sort = values.sort as string[] | undefined
+    const count = parseIntFlag('count', str(values.count), 1, 1000)
+    if ((sub === 'scale-out' || sub === 'scale-in') && count === undefined)
+      throw new UsageError(`"clusters ${sub}" needs --count N`)
+    if (values['all-pages'] && page !== undefined)
+      throw new UsageError('give --page or --all-pages, not both')
+
+    // Everything that can be checked locally is checked before any request is made.
+    let body: Record<string, unknown> | undefined
+    if (sub === 'create') {
+      const file = str(values.file)
+      if (!file) throw new UsageError('"clusters create" needs -f SPEC (a JSON or YAML file, or - for stdin)')
+      body = await loadCreateSpec({ file, cwd: io.cwd, readStdin: io.readStdin })
+      if (values['dry-run']) {
+        // The exact bytes the SDK sends (JSON.stringify of the body): pipe it to jq or curl.
+        io.stdout.write(`${JSON.stringify(body)}\n`)
+        io.stderr.write('dry run: nothing was sent\n')
+        return EXIT.OK
+      }
+    }
+
+    const settings = requireSettings(
+      await resolveSettings(
+        {
+          endpoint: str(values.endpoint),
+          profile: str(values.profile),
+          credentialId: str(values['credential-id']),
+          credentialSecret: str(values['credential-secret']),
+        },
+        io.env,
+      ),
+    )
+    const client = new HadoopEcoClient({ ...settings, ...(maxRetries === undefined ? {} : { maxRetries }) })
+    const out = (value: unknown, human: () => string) =>
+      io.stdout.write(format === 'table' ? human() : serialize(value, format))
+    const showCluster = (c: Cluster) => out(c, () => clusterDetails(c, outColors))
+    const showRef = (r: ClusterRef) => out(r, () => table([r], refColumns(outColors), outColors))
+
+    /** --wait: follows the cluster live; exits 6 (via ClusterEndedError) if it ends in error. */
+    const follow = async (clusterId: string, target: WaitTarget): Promise<Cluster> => {
+      const progress = createProgress(io.stderr, colors, clusterId)
+      const onSigint = () => {
+        progress.stop()
+        io.stderr.write(`interrupted: the operation goes on; see "hadoop-eco clusters get ${clusterId}"\n`)
+        process.exit(EXIT.INTERRUPTED)
+      }
+      process.once('SIGINT', onSigint)
+      try {
+        const c = await client.waitFor(clusterId, target, {
+          timeout,
+          interval,
+          onChange: (cl) => progress.update(cl),
+        })
+        if (c.status === 'Terminated(Error)') throw new ClusterEndedError(c)
+        progress.done(true, `${c.name} is ${c.status}`)
+        return c
+      } catch (e) {
+        if (e instanceof ClusterEndedError)
+          progress.done(false, `${e.cluster.name} ended ${e.cluster.status}`)
+        else progress.stop()
+        throw e
+      } finally {
+        process.off('SIGINT', onSigint)
+      }
+    }
+
+    switch (sub) {
+      case 'create': {
+        // The spec is sent as written: the server, not the CLI, is the judge of its fields.
+        const ref = await client.clusters.create(body as unknown as CreateClusterRequest)
+        if (!wait) {
+          showRef(ref)
+          return EXIT.OK
+        }
+        io.stderr.write(`created ${ref.name} (${ref.id}); waiting for Running\n`)
+        // A userTask whose policy ends the cluster may finish between two polls: it did run.
+        showCluster(await follow(ref.id, ['Running', 'Terminated(UserCommand)']))
+        return EXIT.OK
+      }
+      case 'get':
+        showCluster(await client.clusters.get(id))
+        return EXIT.OK
+      case 'list': {
+        const params = {
+          name: str(values.name),
+          apiKeyStatus: str(values['api-key-status']),
+          ...(values['exclude-terminated'] ? { includeTerminated: false } : {}),
+          sort,
+        }
+        if (values['all-pages']) {
+          const items: ClusterSummary[] = []
+          for await (const c of client.clusters.listAll({ ...params, ...(size ? { size } : {}) }))
+            items.push(c)
+          out(items, () => table(items, clusterColumns(outColors), outColors))
+          return EXIT.OK
+        }
+        const p = await client.clusters.list({ ...params, page, size })
+        out(p.content, () => table(p.content, clusterColumns(outColors), outColors))
+        if (format === 'table') pageHint(io, colors, p, 'cluster')
+        return EXIT.OK
+      }
+      case 'vms': {
+        const params = {
+          name: str(values.name),
+          ip: str(values.ip),
+          instanceId: str(values['instance-id']),
+          status: str(values.status),
+          sort,
+          size: size ?? (values['all-pages'] ? 1000 : undefined),
+        }
+        const { items, last } = await collect(
+          (n) => client.clusters.vms(id, { ...params, page: n }),
+          values['all-pages'] === true,
+          page ?? 0,
+        )
+        out(items, () => table(items, vmColumns(outColors), outColors))
+        if (format === 'table' && !values['all-pages']) pageHint(io, colors, last, 'VM')
+        return EXIT.OK
+      }
+      case 'events': {
+        const one = page !== undefined || size !== undefined
+        const { items } = await collect(
+          (n) => client.clusters.events(id, { page: n, size: size ?? 1000 }),
+          !one,
+          page ?? 0,
+        )
+        out(items, () => table(items, eventColumns(), outColors))
+        return EXIT.OK
+      }
+      case 'delete': {
+        const ref = await client.clusters.delete(id)
+        if (!wait) {
+          showRef(ref)
+          return EXIT.OK
+        }
+        showCluster(await follow(id, 'Terminated'))
+        return EXIT.OK
+      }
+      case 'scale-out':
+      case 'scale-in': {
+        const n = count as number
+        const ref =
+          sub === 'scale-out' ? await client.clusters.scaleOut(id, n) : await client.clusters.scaleIn(id, n)
+        if (!wait) {
+          showRef(ref)
+          return EXIT.OK
+        }
+        // The scale answer is Processing; Running again means the workers are in (or out).
+        showCluster(await follow(id, 'Running'))
+        return EXIT.OK
+      }
+      default:
+        throw new UsageError(`unknown command "clusters ${sub}"`)
+    }
+  } catch (e) {
+    report(e, sub, io, colors)
+    return exitCodeFor(e)
+  }
+}
+
+const pageHint = <T>(io: CliIO, colors: Colors, p: Page<T>, noun: string) => {
+  if (p.totalPages > 1)
+    io.stderr.write(
+      colors.dim(
+        `page ${p.number + 1} of ${p.totalPages} (${p.totalElements} ${noun}s); use --page N or --all-pages\n`,
+      ),
+    )
+}
+
+const report = (e: unknown, sub: string, io: CliIO, colors: Colors) => {
+  const w = (s: string) => io.stderr.write(`${s}\n`)
+  if (e instanceof UsageError) {
+    w(`${colors.red('error:')} ${e.message}`)
+    w(colors.dim(`run "hadoop-eco clusters ${sub} --help" for usage and examples`))
+  } else if (e instanceof ApiError) {
+    w(`${colors.red('error:')} ${e.body?.message ?? e.message}`)
+    w(`  status:     ${e.status} ${e.body?.error ?? ''}`.trimEnd())
+    w(`  code:       ${e.code}`)
+    for (const f of e.errors) w(`  - ${f.field || '(body)'}: ${f.message}`)
+    if (e.requestId) w(`  request id: ${e.requestId}`)
+  } else if (e instanceof ClusterEndedError) {
+    w(`${colors.red('error:')} cluster ${e.cluster.name} (${e.cluster.id}) ended ${e.cluster.status}`)
+    w(colors.dim(`see why: hadoop-eco clusters events ${e.cluster.id}`))
+  } else if (e instanceof WaitTimeoutError) {
+    w(`${colors.red('error:')} ${e.message}; the operation goes on on the server`)
+  } else if (e instanceof ConnectionError) {
+    w(`${colors.red('error:')} ${e.message}`)
+    w(colors.dim('is the endpoint right and the server up?'))
+  } else w(`${colors.red('error:')} ${(e as Error)?.message ?? String(e)}`)
+}

@@ -1,0 +1,203 @@
+import { EXIT_CODES_HELP } from './exit-codes.js'
+
+const CONNECTION = `Connection options (every command):
+  --endpoint URL               server base URL (or HADOOP_ECO_ENDPOINT)
+  --credential-id ID           access key id (or HADOOP_ECO_CREDENTIAL_ID)
+  --credential-secret SECRET   secret access key (or HADOOP_ECO_CREDENTIAL_SECRET; the variable
+                               is safer: flags are visible to other users in ps)
+  --profile NAME               a profile of the config file (or HADOOP_ECO_PROFILE)
+  -o, --output FORMAT          table (default), json or yaml
+  --max-retries N              retries of 429, 5xx and connection failures (default 2)
+  -h, --help                   this help`
+
+const WAIT = `  --wait                       follow the status live until the operation ends
+  --timeout DURATION           give up waiting after this long (default 30m; e.g. 90s, 10m, 1h)
+  --poll-interval DURATION     how often to look (default 2s)`
+
+export const CLUSTERS_HELP = `Usage: hadoop-eco clusters <command> [options]
+
+Manage clusters through the Hadoop Eco Open API.
+
+Commands:
+  create -f SPEC [--wait] [--dry-run]    create a cluster from a JSON or YAML spec
+  get ID                                 show a cluster
+  list [--name S] [--all-pages]          list clusters
+  vms ID                                 list a cluster's VMs
+  delete ID [--wait]                     delete a cluster
+  scale-out ID --count N [--wait]        add N worker nodes
+  scale-in ID --count N [--wait]         remove N worker nodes
+  events ID                              a cluster's history of status changes
+
+${CONNECTION}
+
+Settings come from flags, then environment variables, then the "default" profile of
+$XDG_CONFIG_HOME/hadoop-eco/config.yaml (~/.config/hadoop-eco/config.yaml; or $HADOOP_ECO_CONFIG).
+A profile named with --profile comes before the environment:
+
+  profiles:
+    default:
+      endpoint: http://localhost:8080
+      credentialId: 3f1c...
+      credentialSecret: q7Jx...
+
+Examples:
+  export HADOOP_ECO_ENDPOINT=http://localhost:8080 HADOOP_ECO_CREDENTIAL_ID=... HADOOP_ECO_CREDENTIAL_SECRET=...
+  hadoop-eco clusters create -f cluster.yaml --wait
+  hadoop-eco clusters list --name etl
+  hadoop-eco --help
+
+Run "hadoop-eco clusters <command> --help" for a command's options and examples.
+
+${EXIT_CODES_HELP}`
+
+export const COMMAND_HELP: Record<string, string> = {
+  create: `Usage: hadoop-eco clusters create -f SPEC [--wait] [--dry-run] [options]
+
+Creates a cluster from a spec: the request body of the Open API's "Create cluster", as JSON or
+YAML ("-f -" reads stdin). Each Base64 field can instead name a file, relative to the spec, that
+the CLI reads and encodes:
+  config.configText   -> config.configTextFile   (a configurations JSON file; checked before sending)
+  config.userScript   -> config.userScriptFile   (a shell script, sent byte for byte)
+  adminInfo.userPw    -> adminInfo.userPwFile    (one trailing newline is dropped)
+  hiveDbInfo.userPw   -> hiveDbInfo.userPwFile   (one trailing newline is dropped)
+
+Options:
+  -f, --file SPEC              the spec file (.json, .yaml, .yml) or - for stdin
+  --dry-run                    print the exact JSON body that would be sent, send nothing
+${WAIT}
+                               (with --wait the command succeeds once the cluster is Running;
+                               it exits 6 if the cluster ends Terminated(Error))
+
+${CONNECTION}
+
+Example spec (cluster.yaml):
+  name: etl-cluster
+  clusterType: hadoop
+  clusterVersion: hde-2.0.1
+  isHa: false
+  keypairName: my-keypair
+  masterFlavorName: m2a.xlarge
+  masterVolumeSize: 50
+  workerCnt: 3
+  workerFlavorName: m2a.xlarge
+  workerVolumeSize: 100
+  monitoring: true
+  securityGroupName: etl-sg
+  vpcId: 3ebb3020-d416-f1a4-534c-d3ad0fa1bec0
+  subnetId: 5c1632bf-a7da-fdbf-a594-e6a7bedb328c
+  config:
+    hdfsReplication: 3
+    hdfsBlockSize: 128
+    configTextFile: core-site.json
+    userScriptFile: bootstrap.sh
+
+Examples:
+  hadoop-eco clusters create -f cluster.yaml --wait
+  hadoop-eco clusters create -f cluster.json -o json | jq -r .id
+  hadoop-eco clusters create -f cluster.yaml --dry-run | curl -X POST "$HADOOP_ECO_ENDPOINT/v2/hadoop-eco/clusters" \\
+    -H "Credential-ID: $ID" -H "Credential-Secret: $SECRET" -H 'Content-Type: application/json' --data-binary @-
+`,
+  get: `Usage: hadoop-eco clusters get ID [options]
+
+Shows a cluster: status, node counts, UI URLs, configuration.
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters get 48fd271f-01f8-47bd-8e42-8c872fb6bf3a
+  hadoop-eco clusters get "$ID" -o json | jq -r .status
+`,
+  list: `Usage: hadoop-eco clusters list [options]
+
+Lists the project's clusters, newest first.
+
+Options:
+  --name S                     only names containing S (case-insensitive)
+  --api-key-status S           only clusters whose apiKeyStatus contains S
+  --exclude-terminated         leave terminated clusters out
+  --sort FIELD,asc|desc        repeatable; e.g. --sort name,asc --sort createdAt,desc
+  --page N --size N            one page (0-based; size 1..1000, default 20)
+  --all-pages                  every page (one request per page, oldest first unless --sort)
+
+With -o json or yaml the output is the list of clusters (the "content" of the page(s)).
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters list
+  hadoop-eco clusters list --name etl --exclude-terminated
+  hadoop-eco clusters list --all-pages -o json | jq -r '.[] | select(.status == "Running") | .id'
+`,
+  vms: `Usage: hadoop-eco clusters vms ID [options]
+
+Lists a cluster's virtual machines.
+
+Options:
+  --name S --ip S --instance-id S --status S   filters (case-insensitive substrings)
+  --sort FIELD,asc|desc        repeatable (name, instanceId, isMaster, flavorName, ip, createdAt)
+  --page N --size N            one page
+  --all-pages                  every page
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters vms "$ID"
+  hadoop-eco clusters vms "$ID" --name WRK --sort name,desc
+  hadoop-eco clusters vms "$ID" -o json | jq -r '.[].ip'
+`,
+  delete: `Usage: hadoop-eco clusters delete ID [--wait] [options]
+
+Deletes a cluster (it cannot be recovered). It goes Terminating, then Terminated(User).
+
+Options:
+${WAIT}
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters delete "$ID"
+  hadoop-eco clusters delete "$ID" --wait --timeout 10m
+`,
+  'scale-out': `Usage: hadoop-eco clusters scale-out ID --count N [--wait] [options]
+
+Adds N worker nodes. The cluster must be Running; it goes Processing, then Running again.
+
+Options:
+  --count N                    how many workers to add
+${WAIT}
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters scale-out "$ID" --count 2
+  hadoop-eco clusters scale-out "$ID" --count 2 --wait
+`,
+  'scale-in': `Usage: hadoop-eco clusters scale-in ID --count N [--wait] [options]
+
+Removes the N highest-numbered worker nodes (decommissioned first). At least
+config.hdfsReplication workers must remain.
+
+Options:
+  --count N                    how many workers to remove
+${WAIT}
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters scale-in "$ID" --count 1
+  hadoop-eco clusters scale-in "$ID" --count 1 --wait -o json
+`,
+  events: `Usage: hadoop-eco clusters events ID [options]
+
+Shows a cluster's history, oldest first: every status change with its reason.
+
+Options:
+  --page N --size N            one page instead of the whole history
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters events "$ID"
+  hadoop-eco clusters events "$ID" -o json | jq -r '.[] | "\\(.toStatus) \\(.reason)"'
+`,
+}
