@@ -10,6 +10,8 @@ import {
   parseBool,
   parsePageRequest,
   toPage,
+  type PageRequest,
+  type VmSortField,
 } from '../domain/paging.js'
 import { deriveApiKeyStatus, isTerminated, type ClusterStatus } from '../domain/statuses.js'
 import type { Store } from '../store/index.js'
@@ -144,6 +146,9 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
     async vms(caller: Caller, id: string, query: Record<string, unknown>): Promise<Page<Vm>> {
       const page = parsePageRequest(query, VM_SORT_FIELDS)
       const c = await load(caller, id)
+      // DESIGN section 2: without a sort parameter, newest first (the page still reads unsorted).
+      const order: PageRequest<VmSortField> =
+        page.sort.length > 0 ? page : { ...page, sort: [{ field: 'createdAt', dir: 'desc' }] }
       const { rows, total } = await store.vms.list(
         {
           clusterId: c.id,
@@ -152,7 +157,7 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
           instanceId: normalizeFilter(query.instanceId),
           status: normalizeFilter(query.status),
         },
-        page,
+        order,
       )
       const content = rows.map((v): Vm => ({
         name: v.name,
