@@ -16,6 +16,7 @@ export interface Config {
   /** How often an idle reconciler looks for work written by other replicas. */
   pollMs: number
   reconcilerConcurrency: number
+  sqliteSynchronous: 'normal' | 'full'
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -64,7 +65,12 @@ export const loadConfig = (
     leaseMs: num('', 'HADOOP_ECO_LEASE_MS', 15_000, 100, 3_600_000),
     pollMs: num('', 'HADOOP_ECO_POLL_MS', 500, 5, 60_000),
     reconcilerConcurrency: num('', 'HADOOP_ECO_RECONCILER_CONCURRENCY', 16, 1, 256),
+    sqliteSynchronous: 'normal',
   }
+  const sync = str('', 'HADOOP_ECO_SQLITE_SYNCHRONOUS', 'normal')
+  if (sync !== 'normal' && sync !== 'full')
+    problems.push(`HADOOP_ECO_SQLITE_SYNCHRONOUS="${sync}": expected normal or full`)
+  config.sqliteSynchronous = sync === 'full' ? 'full' : 'normal'
   if (problems.length > 0) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
   return Object.freeze(config)
 }

@@ -49,7 +49,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         '*.password',
       ],
     })
-  const database = await openDatabase(config.databaseUrl)
+  const database = await openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous })
   if (config.migrate) await database.migrate()
   const store = createStore(database)
   const faults = createFaultService({ store: store.faults })
@@ -117,6 +117,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         await app.close()
         await reconciler.stop()
         await database.close()
+        logger.flush()
       })()),
   }
 }

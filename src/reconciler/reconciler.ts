@@ -457,7 +457,7 @@ export const createReconciler = (deps: Deps) => {
     try {
       const c = await store.clusters.getById(id)
       const outcome: Outcome = !c || isTerminated(c.status) ? { done: true } : await steps[c.status](c)
-      if ('done' in outcome) await store.work.finish(id, owner)
+      if ('done' in outcome) await store.work.finish(id, owner, now())
       else await store.work.release(id, owner, outcome.requeueAt, now())
     } catch (e) {
       if (e instanceof LeaseLostError) {
@@ -482,6 +482,9 @@ export const createReconciler = (deps: Deps) => {
       if (ids.length === 0) break
       await Promise.all(ids.map(reconcile))
       passes += ids.length
+      // Let HTTP requests in between batches: without this, a long run of microtasks (the
+      // SQLite driver resolves at once) would starve the API while there is work.
+      await new Promise((r) => setImmediate(r))
     }
     return passes
   }

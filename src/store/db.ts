@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import SQLite from 'better-sqlite3'
 import {
+  sql,
   CompiledQuery,
   Kysely,
   Migrator,
@@ -23,7 +26,10 @@ export interface Database {
    * per-call cost. `params` must follow the placeholders' order.
    */
   prepared<R>(query: CompiledQuery): (params: readonly unknown[]) => Promise<R[]>
-  /** Runs `fn` in one transaction (BEGIN IMMEDIATE on SQLite, so writers queue instead of failing). */
+  /**
+   * Runs `fn` in one transaction: all of its writes or none. On SQLite several callers may share
+   * one commit (group commit); each still succeeds or fails on its own.
+   */
   transaction<T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T>
   migrate(): Promise<void>
   close(): Promise<void>
@@ -37,9 +43,14 @@ export const parseDatabaseUrl = (url: string): { dialect: Dialect; target: strin
   throw new Error(`unsupported database URL "${url}": use sqlite:<path>, sqlite::memory: or postgres://...`)
 }
 
-export const openDatabase = async (url: string): Promise<Database> => {
+export interface OpenOptions {
+  /** SQLite only: `full` fsyncs every commit (power-loss durable); `normal` (default) survives process crashes. */
+  synchronous?: 'normal' | 'full'
+}
+
+export const openDatabase = async (url: string, opts: OpenOptions = {}): Promise<Database> => {
   const { dialect, target } = parseDatabaseUrl(url)
-  return dialect === 'sqlite' ? openSqlite(target) : openPostgres(target)
+  return dialect === 'sqlite' ? openSqlite(target, opts) : openPostgres(target)
 }
 
 const provider = (dialect: Dialect): MigrationProvider => ({ getMigrations: async () => migrations(dialect) })
@@ -54,32 +65,58 @@ const runMigrations = async (db: Kysely<Tables>, dialect: Dialect) => {
   }
 }
 
-const openSqlite = (path: string): Database => {
+const openSqlite = (path: string, opts: OpenOptions): Database => {
   const memory = path === ':memory:'
   if (!memory) mkdirSync(dirname(path), { recursive: true })
   const raw = new SQLite(path)
   raw.pragma('journal_mode = WAL')
-  // NORMAL with WAL is durable against process crashes (kill -9); only an OS crash may lose the
-  // last transactions. The busy timeout lets two processes share the file.
-  raw.pragma('synchronous = NORMAL')
+  // NORMAL: a commit is in the WAL before its request is answered, which survives a process
+  // crash (kill -9); FULL (HADOOP_ECO_SQLITE_SYNCHRONOUS=full) also fsyncs, for power loss.
+  raw.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
   raw.pragma('busy_timeout = 5000')
   raw.pragma('foreign_keys = ON')
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) })
+  // Statement journals (savepoints, conflict clauses) in memory, not in temp files.
+  raw.pragma('temp_store = MEMORY')
+  raw.pragma('cache_size = -65536')
+  // Checkpoints run on a worker thread (below), never inside a request's commit.
+  raw.pragma('wal_autocheckpoint = 0')
+  const checkpointer = memory ? undefined : startCheckpointer(path)
+
+  // Kysely's driver prepares every query anew; a bounded cache of prepared statements saves
+  // that work on the queries that repeat (nearly all of them).
   const statements = new Map<string, SQLite.Statement>()
-  // Kysely's SQLite driver serializes its own queries and transactions on the one connection;
-  // prepared statements bypass it, so they wait while a transaction is open rather than read
-  // (or write into) its uncommitted state.
+  const prepare = (sql: string): SQLite.Statement => {
+    let stmt = statements.get(sql)
+    if (stmt) {
+      statements.delete(sql)
+      statements.set(sql, stmt)
+      return stmt
+    }
+    stmt = raw.prepare(sql)
+    statements.set(sql, stmt)
+    if (statements.size > 500) statements.delete(statements.keys().next().value as string)
+    return stmt
+  }
+  const db = new Kysely<Tables>({
+    dialect: new SqliteDialect({
+      database: { prepare, close: () => raw.close() } as unknown as SQLite.Database,
+    }),
+  })
+
+  // Kysely serializes its queries and transactions on the one connection; prepared statements
+  // bypass it, so they wait while a transaction is open instead of reading its uncommitted state.
   let openTx: Promise<unknown> | undefined
+  const batcher = createGroupCommit(db, (p) => {
+    openTx = p
+    void p.finally(() => {
+      if (openTx === p) openTx = undefined
+    })
+  })
   return {
     dialect: 'sqlite',
     db,
     prepared<R>(query: CompiledQuery) {
-      let stmt = statements.get(query.sql)
-      if (!stmt) {
-        stmt = raw.prepare(query.sql)
-        statements.set(query.sql, stmt)
-      }
-      const s = stmt
+      const s = prepare(query.sql)
       const run = (params: readonly unknown[]): R[] => {
         if (s.reader) return s.all(...(params as unknown[])) as R[]
         s.run(...(params as unknown[]))
@@ -90,20 +127,99 @@ const openSqlite = (path: string): Database => {
         return run(params)
       }
     },
-    transaction<T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
-      const p = db.transaction().execute(fn)
-      const tracked = p.finally(() => {
-        if (openTx === tracked) openTx = undefined
-      })
-      openTx = tracked
-      return p
-    },
+    transaction: batcher,
     migrate: () => runMigrations(db, 'sqlite'),
     async close() {
       while (openTx) await openTx.catch(() => undefined)
+      await checkpointer?.terminate()
+      if (!memory) raw.pragma('wal_checkpoint(TRUNCATE)')
       await db.destroy()
     },
   }
+}
+
+/**
+ * Copies the WAL back into the database file from a second connection on a worker thread, so
+ * the checkpoint's I/O never blocks the event loop. PASSIVE never waits for, nor blocks, writers.
+ */
+const startCheckpointer = (path: string): Worker => {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+  const worker = new Worker(
+    `
+    const { workerData } = require('node:worker_threads')
+    const SQLite = require(workerData.driver)
+    const db = new SQLite(workerData.path)
+    db.pragma('busy_timeout = 1000')
+    setInterval(() => {
+      try { db.pragma('wal_checkpoint(PASSIVE)') } catch {}
+    }, 1000)
+    `,
+    { eval: true, workerData: { driver, path } },
+  )
+  worker.unref()
+  worker.on('error', () => undefined)
+  return worker
+}
+
+interface Pending {
+  fn: (trx: Kysely<Tables>) => Promise<unknown>
+  resolve: (v: unknown) => void
+  reject: (e: unknown) => void
+}
+
+/**
+ * Group commit for SQLite: transactions that arrive in the same turn of the event loop run
+ * inside one database transaction, each in its own savepoint (a failing one rolls back alone),
+ * and share one commit and one fsync. Each caller is answered only after that commit.
+ */
+const createGroupCommit = (db: Kysely<Tables>, onOpen: (p: Promise<unknown>) => void) => {
+  const queue: Pending[] = []
+  let scheduled = false
+  const MAX_BATCH = 256
+
+  const runBatch = async (batch: Pending[]) => {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+    await db.transaction().execute(async (trx) => {
+      for (const item of batch) {
+        await sql`savepoint unit`.execute(trx)
+        try {
+          const value = await item.fn(trx)
+          await sql`release unit`.execute(trx)
+          outcomes.push({ ok: true, value })
+        } catch (error) {
+          await sql`rollback to unit`.execute(trx)
+          await sql`release unit`.execute(trx)
+          outcomes.push({ ok: false, error })
+        }
+      }
+    })
+    return outcomes
+  }
+
+  const flush = () => {
+    scheduled = false
+    const batch = queue.splice(0, MAX_BATCH)
+    if (queue.length > 0) schedule()
+    if (batch.length === 0) return
+    const run = runBatch(batch).then(
+      (outcomes) =>
+        outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error))),
+      (commitError: unknown) => batch.forEach((b) => b.reject(commitError)),
+    )
+    onOpen(run)
+  }
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
+    // setImmediate, not a microtask: every request parsed in this I/O phase joins the batch.
+    setImmediate(flush)
+  }
+
+  return <T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
+      schedule()
+    })
 }
 
 const openPostgres = async (url: string): Promise<Database> => {

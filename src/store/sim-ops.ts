@@ -5,7 +5,7 @@ import type { SimOpsTable } from './tables.js'
 export type SimOpRow = Selectable<SimOpsTable>
 
 /** The simulator provider's durable state: one row per operation, keyed by the caller's deterministic key. */
-export const createSimOpStore = ({ db }: Database) => ({
+export const createSimOpStore = ({ db, transaction }: Database) => ({
   async get(key: string): Promise<SimOpRow | undefined> {
     return db.selectFrom('sim_ops').selectAll().where('key', '=', key).executeTakeFirst()
   },
@@ -19,7 +19,7 @@ export const createSimOpStore = ({ db }: Database) => ({
     return await db.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow()
   },
   async deleteAll(): Promise<void> {
-    await db.deleteFrom('sim_ops').execute()
+    await transaction((trx) => trx.deleteFrom('sim_ops').execute())
   },
 })
 

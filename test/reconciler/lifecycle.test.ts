@@ -43,9 +43,9 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
       fromStatus?: string
       toStatus?: string
     }[]
-  const post = (url: string, payload?: unknown, method: 'POST' | 'DELETE' = 'POST') =>
+  const post = (url: string, payload?: Record<string, unknown>, method: 'POST' | 'DELETE' = 'POST') =>
     s.app.inject({ method, url, headers: s.headers, ...(payload ? { payload } : {}) })
-  const fault = (body: unknown) =>
+  const fault = (body: Record<string, unknown>) =>
     s.app.inject({
       method: 'POST',
       url: '/_admin/faults',
