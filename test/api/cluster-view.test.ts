@@ -307,6 +307,30 @@ describe('GET /clusters/{id}', () => {
       expect(b).toMatchObject({ masterCnt: 0, workerCnt: 0, nodeCnt: 0, isScalable: false })
     })
 
+    it('runningAt stays the first Running; totalVmUptime keeps the uptime of VMs a scale-in removed', async () => {
+      const id = await createCluster(s, { name: 'view-uptime', workerCnt: 4 })
+      await runUntilStatus(s, id, (st) => st === 'Running')
+      const before = (await api(s).get(id)).json() as Json
+      const removed = (await api(s).vms(id, 'name=HadoopWRK-view-uptime-4')).json().content[0] as {
+        createdAt: number
+      }
+      s.clock.advance(10_000)
+      expect((await api(s).scale(id, 'in', 1)).statusCode).toBe(200)
+      await runUntilStatus(s, id, (st) => st === 'Running', 1000)
+      const events = (await api(s).events(id)).json().content as { reason: string; at: number }[]
+      const endedAt = events.find((e) => e.reason === 'SCALE_IN_DONE')!.at
+      s.clock.advance(5000)
+      const after = (await api(s).get(id)).json() as Json
+      expect(after.runningAt).toBe(before.runningAt)
+      expect(after.workerCnt).toBe(3)
+      const live = (await api(s).vms(id)).json().content as { createdAt: number }[]
+      expect(live).toHaveLength(4)
+      const now = s.clock.now()
+      expect(after.totalVmUptime).toBe(
+        live.reduce((sum, v) => sum + (now - v.createdAt), 0) + (endedAt - removed.createdAt),
+      )
+    })
+
     it('a userTask that ran shows its logUrl under <logBucketName>/HadoopEco/<cluster name>', async () => {
       const id = await createCluster(s, {
         name: 'view-task',

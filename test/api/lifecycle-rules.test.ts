@@ -61,6 +61,24 @@ describe('delete and scale: status rules', () => {
       expect(await statusOf(s, id)).toBe('Terminating')
     })
 
+    it('apiKeyStatus turns possible for a deleted hadoop cluster with a userTask, not for others', async () => {
+      const task = { type: 'hive', terminationPolicy: 'never', hiveQuery: 'select 1' }
+      const job = await createIn('key-hadoop-job', 'Running', { userTask: task })
+      const trino = await createIn('key-trino-job', 'Running', { clusterType: 'trino', userTask: task })
+      const plain = await createIn('key-hadoop-plain', 'Running')
+      for (const id of [job, trino, plain]) {
+        expect((await api(s).get(id)).json().apiKeyStatus).toBe('impossible')
+        await api(s).delete(id)
+      }
+      for (const id of [job, trino, plain]) await runUntilStatus(s, id, (st) => st.startsWith('Terminated'))
+      expect((await api(s).get(job)).json()).toMatchObject({
+        status: 'Terminated(User)',
+        apiKeyStatus: 'possible',
+      })
+      expect((await api(s).get(trino)).json().apiKeyStatus).toBe('impossible')
+      expect((await api(s).get(plain)).json().apiKeyStatus).toBe('impossible')
+    })
+
     it('of a terminated cluster answers 400 CLUSTER_TERMINATED', async () => {
       const id = await createIn('del-dead', 'Initializing')
       await api(s).delete(id)
