@@ -186,7 +186,8 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
     const maxRetries = parseIntFlag('max-retries', str(values['max-retries']), 0, 20)
     const wait = values.wait === true
     const timeout = parseDuration('timeout', str(values.timeout) ?? '30m')
-    const interval = parseDuration('poll-interval', str(values['poll-interval']) ?? '2s')
+    const pollFlag = str(values['poll-interval'])
+    const interval = pollFlag === undefined ? undefined : parseDuration('poll-interval', pollFlag)
     const page = parseIntFlag('page', str(values.page), 0, 1_000_000)
     const size = parseIntFlag('size', str(values.size), 1, 1000)
     const sort = values.sort as string[] | undefined
@@ -239,7 +240,7 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
       try {
         const c = await client.waitFor(clusterId, target, {
           timeout,
-          interval,
+          ...(interval === undefined ? {} : { interval }),
           onChange: (cl) => progress.update(cl),
         })
         if (c.status === 'Terminated(Error)') throw new ClusterEndedError(c)

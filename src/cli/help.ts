@@ -12,7 +12,7 @@ const CONNECTION = `Connection options (every command):
 
 const WAIT = `  --wait                       follow the status live until the operation ends
   --timeout DURATION           give up waiting after this long (default 30m; e.g. 90s, 10m, 1h)
-  --poll-interval DURATION     how often to look (default 2s)`
+  --poll-interval DURATION     how often to look (default: from 250ms, slowing down to 2s)`
 
 export const CLUSTERS_HELP = `Usage: hadoop-eco clusters <command> [options]
 

@@ -39,7 +39,7 @@ export interface HadoopEcoClientOptions {
   maxRetryDelayMs?: number
   /** A `Retry-After` longer than this is not waited for: the error is thrown (default 60 000 ms). */
   maxRetryAfterMs?: number
-  /** Default poll interval of {@link HadoopEcoClient.waitFor} (default 2 000 ms). */
+  /** Slowest poll interval of {@link HadoopEcoClient.waitFor} (default 2 000 ms). */
   pollIntervalMs?: number
   /** Extra headers on every request. */
   headers?: Record<string, string>
@@ -64,7 +64,10 @@ export type WaitTarget =
 export interface WaitOptions {
   /** Give up after this many milliseconds (default 30 minutes). */
   timeout?: number
-  /** Poll interval in milliseconds (default: the client's `pollIntervalMs`). */
+  /**
+   * A fixed poll interval in milliseconds. Without it polls start at 250 ms and slow down to
+   * the client's `pollIntervalMs`, quickening again after each status change.
+   */
   interval?: number
   /** Called with the first state seen and then on every status change. */
   onChange?: (cluster: Cluster, previous: Cluster | undefined) => void | Promise<void>
@@ -278,18 +281,27 @@ export class HadoopEcoClient {
   async waitFor(id: string, target: WaitTarget, options: WaitOptions = {}): Promise<Cluster> {
     const matches = matcher(target)
     const timeout = options.timeout ?? 30 * 60_000
-    const interval = Math.max(10, options.interval ?? this.pollIntervalMs)
     const deadline = Date.now() + timeout
+    // A fixed interval when asked for; otherwise quick polls that slow down to pollIntervalMs,
+    // and quicken again after each change, so short steps are seen without hammering long ones.
+    const fixed = options.interval !== undefined
+    const slowest = Math.max(10, options.interval ?? this.pollIntervalMs)
+    const quickest = fixed ? slowest : Math.min(250, slowest)
+    let delay = quickest
     let last: Cluster | undefined
     for (;;) {
       const cluster = await this.clusters.get(id, { signal: options.signal })
-      if (!last || last.status !== cluster.status) await options.onChange?.(cluster, last)
+      if (!last || last.status !== cluster.status) {
+        await options.onChange?.(cluster, last)
+        delay = quickest
+      }
       last = cluster
       if (matches(cluster)) return cluster
       if (isTerminatedStatus(cluster.status)) throw new ClusterEndedError(cluster)
       const left = deadline - Date.now()
       if (left <= 0) throw new WaitTimeoutError(id, cluster, timeout)
-      await abortableSleep(Math.min(interval, left), options.signal)
+      await abortableSleep(Math.min(delay, left), options.signal)
+      delay = Math.min(slowest, Math.round(delay * 1.5))
     }
   }
 }

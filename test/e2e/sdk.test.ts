@@ -361,6 +361,17 @@ describe('SDK against the real server', () => {
       expect(e.cluster?.status).toBe('Running')
     })
 
+    it('polls quickly at first without a fixed interval, then slows down to pollIntervalMs', async () => {
+      const { calls, fetch: f } = recordingFetch()
+      const c = make({ pollIntervalMs: 2000, fetch: f })
+      const { id } = await c.clusters.create(spec(uniqueName('adaptive')))
+      const started = Date.now()
+      await c.waitFor(id, 'Running', { timeout: 20_000 })
+      // A fixed 2 s interval could not see Running before 2 s: the first poll finds Initializing.
+      expect(Date.now() - started).toBeLessThan(1900)
+      expect(calls.filter((x) => x.method === 'GET').length).toBeGreaterThanOrEqual(2)
+    })
+
     it('can be cancelled with an AbortSignal', async () => {
       const { id } = await client.clusters.create(spec(uniqueName('cancel')))
       const ac = new AbortController()
