@@ -51,6 +51,17 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     schemaErrorFormatter: (errors) => new Error(errors.map((e) => e.message).join('; ')),
     ajv: { customOptions: { strict: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any hook runs still get the envelope and a request id.
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id)
+      return sendError(
+        reply,
+        req,
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('NOT_FOUND', 'no such resource: a path parameter is too long')
+          : new AppError('INVALID_PARAMETER', 'the request URL is not valid'),
+      )
+    },
   })
   app.setValidatorCompiler(() => () => true)
 
@@ -83,12 +94,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     done()
   })
   // apiError faults (DESIGN section 7) answer before any route runs.
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     const path = req.url.split('?')[0] ?? req.url
-    if (path.startsWith('/_admin')) return
-    const fault = await deps.faults.apiFault(path)
-    if (fault)
-      return sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
+    // The common case (no fault configured, list fresh) stays synchronous: this runs on every request.
+    if (path.startsWith('/_admin') || deps.faults.noneCached()) return done()
+    deps.faults.apiFault(path).then((fault) => {
+      if (fault) sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
+      else done()
+    }, done)
   })
 
   await app.register(swagger, {

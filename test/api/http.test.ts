@@ -139,6 +139,20 @@ describe('HTTP behaviour', () => {
       const body = expectError(await s.app.inject({ url: '/v2/hadoop-eco/nothing' }), 404, 'NOT_FOUND')
       expect(body.path).toBe('/v2/hadoop-eco/nothing')
     })
+
+    it('answers a cluster id too long to exist with 404 and the envelope', async () => {
+      const res = await s.app.inject({
+        url: `${BASE}/${'a'.repeat(500)}`,
+        headers: { ...s.headers, 'x-request-id': 'long-1' },
+      })
+      expectError(res, 404, 'NOT_FOUND')
+      expect(res.headers['x-request-id']).toBe('long-1')
+    })
+
+    it('answers a malformed URL with 400 INVALID_PARAMETER and the envelope', async () => {
+      const res = await s.app.inject({ url: `${BASE}/%E0%A4%A`, headers: s.headers })
+      expectError(res, 400, 'INVALID_PARAMETER')
+    })
   })
 
   describe('operations endpoints', () => {
