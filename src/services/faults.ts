@@ -40,6 +40,8 @@ export const createFaultService = ({
     invalidate() {
       loadedAt = -Infinity
     },
+    /** True when the cached list is fresh and empty: nothing can match, no need to look. */
+    noneCached: () => cached.length === 0 && Date.now() - loadedAt < refreshMs,
     /** An apiError fault for this path, consumed; undefined when none applies. */
     async apiFault(path: string): Promise<{ status: number } | undefined> {
       if (cached.length === 0 && Date.now() - loadedAt < refreshMs) return undefined

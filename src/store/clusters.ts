@@ -87,6 +87,25 @@ export const createClusterStore = (database: Database) => {
     db.selectFrom('clusters').selectAll().where('project', '=', '?').where('id', '=', '?').compile(),
   )
 
+  const revisionOf = database.prepared<{ rev: number }>(
+    db.selectFrom('project_revisions').select('rev').where('project', '=', '?').compile(),
+  )
+  // Small LRU caches of list results, each entry stamped with the revision it was read at.
+  const counts = new Map<string, { rev: number; value: number }>()
+  const pages = new Map<string, { rev: number; value: number[] }>()
+  const cached = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number): T | undefined => {
+    const e = m.get(key)
+    if (!e || e.rev !== rev) return undefined
+    m.delete(key)
+    m.set(key, e)
+    return e.value
+  }
+  const remember = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number, value: T) => {
+    m.delete(key)
+    m.set(key, { rev, value })
+    if (m.size > 512) m.delete(m.keys().next().value as string)
+  }
+
   const sortExpr = (field: ClusterSortField, now: number) => {
     switch (field) {
       case 'id':
@@ -165,25 +184,55 @@ export const createClusterStore = (database: Database) => {
       return Number(res.numUpdatedRows) === 1
     },
 
+    /**
+     * One page of a project's clusters and the filtered total. Both are cached per query and
+     * checked against the project's revision (bumped by a trigger in the same transaction as
+     * any change to its clusters), so a repeated query costs one point read plus the page's
+     * rows, and can never be stale. Time-dependent orders (elapsedTime) are never cached.
+     */
     async list(
       filter: ClusterListFilter,
       page: PageRequest<ClusterSortField>,
       now: number,
     ): Promise<{ rows: ClusterRecord[]; total: number }> {
+      const [revRow] = await revisionOf([filter.project])
+      const rev = revRow ? Number(revRow.rev) : 0
+      const queryKey = JSON.stringify([
+        filter.project,
+        filter.includeTerminated,
+        filter.name,
+        filter.apiKeyStatus,
+      ])
+      const pageKey = JSON.stringify([queryKey, page.sort, page.page, page.size])
+      const timeDependent = page.sort.some((k) => k.field === 'elapsedTime')
+
       let base = db.selectFrom('clusters').where('project', '=', filter.project)
       if (!filter.includeTerminated) base = base.where('terminated_at', 'is', null)
       if (filter.name) base = base.where(contains('name', filter.name))
       if (filter.apiKeyStatus) base = base.where(contains('api_key_status', filter.apiKeyStatus))
-      const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-      const total = Number(countRow.n)
+
+      let total = cached(counts, queryKey, rev)
+      if (total === undefined) {
+        const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+        total = Number(countRow.n)
+        remember(counts, queryKey, rev, total)
+      }
       const offset = page.page * page.size
       if (total === 0 || offset >= total) return { rows: [], total }
-      let q = base.selectAll()
-      if (page.sort.length === 0) q = q.orderBy('created_at', 'desc')
-      for (const k of page.sort) q = q.orderBy(sortExpr(k.field, now), k.dir)
-      q = q.orderBy('id', 'asc').limit(page.size).offset(offset)
-      const rows = await q.execute()
-      return { rows: rows.map(toRecord), total }
+
+      let seqs = timeDependent ? undefined : cached(pages, pageKey, rev)
+      if (seqs === undefined) {
+        let q = base.select('seq')
+        if (page.sort.length === 0) q = q.orderBy('created_at', 'desc')
+        for (const k of page.sort) q = q.orderBy(sortExpr(k.field, now), k.dir)
+        q = q.orderBy('id', 'asc').limit(page.size).offset(offset)
+        seqs = (await q.execute()).map((r) => Number(r.seq))
+        if (!timeDependent) remember(pages, pageKey, rev, seqs)
+      }
+      if (seqs.length === 0) return { rows: [], total }
+      const rows = await db.selectFrom('clusters').selectAll().where('seq', 'in', seqs).execute()
+      const bySeq = new Map(rows.map((r) => [Number(r.seq), r]))
+      return { rows: seqs.flatMap((s) => (bySeq.has(s) ? [toRecord(bySeq.get(s)!)] : [])), total }
     },
 
     async countByStatus(): Promise<{ status: string; n: number }[]> {
