@@ -94,7 +94,7 @@ export const createWorkStore = (database: Database) => {
           .set({
             lease_owner: null,
             lease_expires_at: null,
-            due_at: sql`case when dirty = 1 then ${now} else ${nextDueAt} end`,
+            due_at: sql`case when dirty = 1 then cast(${now} as bigint) else cast(${nextDueAt} as bigint) end`,
             attempts: failed ? sql`attempts + 1` : 0,
             dirty: 0,
           })
