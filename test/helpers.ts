@@ -23,18 +23,49 @@ export interface TestServer extends Server {
 
 export const ADMIN_TOKEN = 'test-admin-token'
 
+/** The backend this test run targets: vitest.config.ts runs the suites once per backend. */
+export const TEST_BACKEND = process.env.HADOOP_ECO_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite'
+
 /**
- * A real server on a real SQLite file (or HADOOP_ECO_TEST_DATABASE_URL), with a manual clock
- * and the reconciler driven by the test instead of a timer.
+ * A fresh database for one test: a SQLite file in `dir`, or a new PostgreSQL database created
+ * through HADOOP_ECO_TEST_DATABASE_URL and dropped afterwards.
+ */
+export const freshDatabase = async (dir: string): Promise<{ url: string; drop: () => Promise<void> }> => {
+  if (TEST_BACKEND === 'sqlite') return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => undefined }
+  const admin = process.env.HADOOP_ECO_TEST_DATABASE_URL
+  if (!admin) throw new Error('HADOOP_ECO_TEST_BACKEND=postgres needs HADOOP_ECO_TEST_DATABASE_URL')
+  const pg = (await import('pg')).default
+  const name = `hadoop_eco_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  const client = new pg.Client({ connectionString: admin })
+  await client.connect()
+  await client.query(`create database ${name}`)
+  await client.end()
+  const url = new URL(admin)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}
+
+/**
+ * A real server on a real database (see freshDatabase), with a manual clock and the
+ * reconciler driven by the test instead of a timer.
  */
 export const startTestServer = async (
   over: Partial<Config> = {},
   opts: { logStream?: NodeJS.WritableStream } = {},
 ): Promise<TestServer> => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-test-'))
+  const database = await freshDatabase(dir)
   const config = {
     ...loadConfig({
-      HADOOP_ECO_DATABASE_URL: `sqlite:${join(dir, 'test.db')}`,
+      HADOOP_ECO_DATABASE_URL: database.url,
       HADOOP_ECO_CREDENTIALS: 'test-id:test-secret-1234@proj-a,other-id:other-secret-1234@proj-b',
       HADOOP_ECO_ADMIN_TOKEN: ADMIN_TOKEN,
       HADOOP_ECO_TIME_SCALE: '1',
@@ -64,6 +95,7 @@ export const startTestServer = async (
     },
     async cleanup() {
       await server.close()
+      await database.drop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -99,8 +99,10 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     // The common case (no fault configured, list fresh) stays synchronous: this runs on every request.
     if (path.startsWith('/_admin') || deps.faults.noneCached()) return done()
     deps.faults.apiFault(path).then((fault) => {
-      if (fault) sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
-      else done()
+      if (!fault) return done()
+      // Throttling and unavailability say when to come back, as a real gateway would.
+      if (fault.status === 429 || fault.status === 503) reply.header('retry-after', '1')
+      sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
     }, done)
   })
 

@@ -94,7 +94,8 @@ const octets = (id: string): string => {
 /** The seed's "Retrieve cluster" object. Secrets of the spec are never copied into it. */
 export const toCluster = (c: ClusterRecord, now: number): Cluster => {
   const s = c.spec
-  const running = c.status === 'Running' || c.status === 'Processing'
+  // DESIGN section 5: the UI URLs are shown only while the cluster is Running.
+  const running = c.status === 'Running'
   const out: Cluster = {
     id: c.id,
     name: c.name,

@@ -227,6 +227,9 @@ const openPostgres = async (url: string): Promise<Database> => {
   // int8 columns hold epoch milliseconds, well inside Number's exact range.
   pg.default.types.setTypeParser(20, (v: string) => Number(v))
   const pool = new pg.default.Pool({ connectionString: url, max: 10 })
+  // An idle connection the server drops (restart, admin kill) must not crash the process; the
+  // pool replaces it on the next checkout.
+  pool.on('error', () => undefined)
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
   return {
     dialect: 'postgres',

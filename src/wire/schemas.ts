@@ -9,19 +9,18 @@ const Str = Type.String()
 const Int = Type.Integer()
 const Opt = <T extends TSchema>(t: T) => Type.Optional(t)
 
-export const ClusterStatusSchema = Type.Union(
-  [
-    'Initializing',
-    'Creating',
-    'Installing',
-    'Running',
-    'Processing',
-    'Terminating',
-    'Terminated(User)',
-    'Terminated(UserCommand)',
-    'Terminated(Error)',
-  ].map((s) => Type.Literal(s)),
-)
+// Literals written out (not mapped from an array) so the static types stay unions, not string.
+export const ClusterStatusSchema = Type.Union([
+  Type.Literal('Initializing'),
+  Type.Literal('Creating'),
+  Type.Literal('Installing'),
+  Type.Literal('Running'),
+  Type.Literal('Processing'),
+  Type.Literal('Terminating'),
+  Type.Literal('Terminated(User)'),
+  Type.Literal('Terminated(UserCommand)'),
+  Type.Literal('Terminated(Error)'),
+])
 
 export const UserTaskSchema = Type.Object({
   type: Type.Union([Type.Literal('hive'), Type.Literal('spark')]),
@@ -44,9 +43,12 @@ export const CreateClusterRequestSchema = Type.Object(
       Type.Literal('trino'),
       Type.Literal('dataflow'),
     ]),
-    clusterVersion: Type.Union(
-      ['hde-1.1.2', 'hde-2.0.1', 'hde-2.1.0', 'hde-2.2.0'].map((v) => Type.Literal(v)),
-    ),
+    clusterVersion: Type.Union([
+      Type.Literal('hde-1.1.2'),
+      Type.Literal('hde-2.0.1'),
+      Type.Literal('hde-2.1.0'),
+      Type.Literal('hde-2.2.0'),
+    ]),
     isHa: Type.Boolean(),
     keypairName: Str,
     masterFlavorName: Str,

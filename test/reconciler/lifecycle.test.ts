@@ -186,6 +186,8 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
 
     let res = await post(`${BASE}/${id}/scale-out`, { scaleCnt: 2 })
     expect(res.json()).toEqual({ id, name: 'scale', status: 'Processing' })
+    // DESIGN section 5: UI URLs only while Running.
+    expect((await get(id)).nameNodeUrl).toBeUndefined()
     await s.step()
     let list = await vms(id)
     expect(list.filter((v) => v.status === 'Creating').map((v) => v.name)).toEqual([

@@ -1,0 +1,75 @@
+// Shared helpers for the benchmarks: child processes, load generation, memory sampling.
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+export const spawnNode = (args, env = {}) => {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  return { child, exited, output: () => out }
+}
+
+export const waitHttp = async (url, timeoutMs = 30_000) => {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const r = await fetch(url)
+      if (r.ok) return
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${url}`)
+    await sleep(50)
+  }
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export const rssMb = (pid) => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : NaN
+  } catch {
+    return NaN
+  }
+}
+
+/** One bounded autocannon run against 127.0.0.1 only. */
+export const load = (opts) =>
+  new Promise((resolve, reject) => {
+    if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(opts.url))
+      return reject(new Error('benchmarks only target 127.0.0.1'))
+    autocannon({ duration: 10, connections: 10, ...opts }, (err, res) => (err ? reject(err) : resolve(res)))
+  })
+
+export const summary = (r) => ({
+  rps: Math.round(r.requests.average),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  non2xx: r.non2xx,
+  errors: r.errors,
+  timeouts: r.timeouts,
+  total: r.requests.total,
+})
