@@ -247,7 +247,8 @@ describe('SDK against the real server', () => {
 
   describe('retries', () => {
     it('retries 5xx with one Idempotency-Key for every attempt and creates once', async () => {
-      await s.fault({ match: { path: '/v2/hadoop-eco/clusters' }, fault: 'apiError', status: 503, times: 2 })
+      // 500, not 503: the server's injected 503 carries Retry-After: 1, which the SDK would honour.
+      await s.fault({ match: { path: '/v2/hadoop-eco/clusters' }, fault: 'apiError', status: 500, times: 2 })
       const { calls, fetch: f } = recordingFetch()
       const name = uniqueName('retry')
       const started = Date.now()

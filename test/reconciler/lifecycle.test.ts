@@ -342,6 +342,7 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
     await fault({ match: { path: '/v2/hadoop-eco/clusters' }, fault: 'apiError', status: 503, times: 1 })
     const first = await s.app.inject({ url: BASE, headers: s.headers })
     expect(first.statusCode).toBe(503)
+    expect(first.headers['retry-after']).toBe('1')
     expect(first.json()).toMatchObject({ status: 503, code: 'INJECTED_FAULT', error: 'Service Unavailable' })
     expect((await s.app.inject({ url: BASE, headers: s.headers })).statusCode).toBe(200)
   })
