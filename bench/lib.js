@@ -19,15 +19,16 @@ export const freePort = () =>
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-export const spawnNode = (args, env = {}) => {
+/** Runs node with `args`; output goes to `logFd` when given (the kernel writes it, not us). */
+export const spawnNode = (args, env = {}, logFd) => {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   })
   let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (out += d))
+  child.stdout?.on('data', (d) => (out += d))
+  child.stderr?.on('data', (d) => (out += d))
   const exited = new Promise((resolve) => child.on('exit', resolve))
   return { child, exited, output: () => out }
 }

@@ -26,15 +26,12 @@ const headers = {
 const startServer = async (dir, env) => {
   const port = await freePort()
   const log = openSync(join(dir, `server-${port}.log`), 'w')
-  const { child } = spawnNode(['bin/hadoop-eco.js', 'serve', '--port', String(port)], {
-    HADOOP_ECO_CREDENTIALS: 'bench-id:bench-secret-1234@bench',
-    HADOOP_ECO_LOG_LEVEL: 'info',
-    ...env,
-  })
-  // Logging stays on, as shipped; the lines go to a file like a log shipper would read them.
-  child.stdout.unpipe?.()
-  child.stdout.removeAllListeners('data')
-  child.stdout.on('data', (d) => writeFileSync(log, d))
+  // Logging stays on, as shipped: one JSON line per request, into a file.
+  const { child } = spawnNode(
+    ['bin/hadoop-eco.js', 'serve', '--port', String(port)],
+    { HADOOP_ECO_CREDENTIALS: 'bench-id:bench-secret-1234@bench', HADOOP_ECO_LOG_LEVEL: 'info', ...env },
+    log,
+  )
   await waitHttp(`http://127.0.0.1:${port}/healthz`)
   return {
     port,

@@ -38,17 +38,17 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
   const now = () => clock.now()
   const logger =
     opts.logger ??
-    pino({
-      level: config.logLevel,
-      // Belt and braces: nothing logs these, and if something ever did, pino blanks them.
-      redact: [
-        'req.headers["credential-secret"]',
-        'req.headers.authorization',
-        '*.secret',
-        '*.userPw',
-        '*.password',
-      ],
-    })
+    pino(
+      {
+        level: config.logLevel,
+        // Nothing logs credentials or passwords (request lines carry method, url, status, time);
+        // these fixed paths blank them should a header ever be logged. Fixed paths, not
+        // wildcards: wildcard redaction costs on every line.
+        redact: ['req.headers["credential-secret"]', 'req.headers.authorization'],
+      },
+      // Buffered: one write(2) per 4 KiB of log lines instead of one per line; flushed on close.
+      pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    )
   const database = await openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous })
   if (config.migrate) await database.migrate()
   const store = createStore(database)

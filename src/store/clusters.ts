@@ -93,6 +93,7 @@ export const createClusterStore = (database: Database) => {
   // Small LRU caches of list results, each entry stamped with the revision it was read at.
   const counts = new Map<string, { rev: number; value: number }>()
   const pages = new Map<string, { rev: number; value: number[] }>()
+  const records = new Map<string, { rev: number; value: ClusterRecord }>()
   const cached = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number): T | undefined => {
     const e = m.get(key)
     if (!e || e.rev !== rev) return undefined
@@ -100,10 +101,16 @@ export const createClusterStore = (database: Database) => {
     m.set(key, e)
     return e.value
   }
-  const remember = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number, value: T) => {
+  const remember = <T>(
+    m: Map<string, { rev: number; value: T }>,
+    key: string,
+    rev: number,
+    value: T,
+    max = 512,
+  ) => {
     m.delete(key)
     m.set(key, { rev, value })
-    if (m.size > 512) m.delete(m.keys().next().value as string)
+    if (m.size > max) m.delete(m.keys().next().value as string)
   }
 
   const sortExpr = (field: ClusterSortField, now: number) => {
@@ -151,10 +158,22 @@ export const createClusterStore = (database: Database) => {
       }
     },
 
-    /** The API's read: one prepared statement, scoped to the caller's project. */
+    /**
+     * The API's read, scoped to the caller's project. Parsed records are kept per project
+     * revision: a GET that finds the project unchanged since its last read of this cluster
+     * skips the row and its JSON. Callers must not mutate the record.
+     */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
+      const [revRow] = await revisionOf([project])
+      const rev = revRow ? Number(revRow.rev) : 0
+      const key = `${project}\u0000${id}`
+      const hit = cached(records, key, rev)
+      if (hit) return hit
       const [row] = await byId([project, id])
-      return row ? toRecord(row) : undefined
+      if (!row) return undefined
+      const record = toRecord(row)
+      remember(records, key, rev, record, 10_000)
+      return record
     },
 
     async getById(id: string, trx: Kysely<Tables> = db): Promise<ClusterRecord | undefined> {

@@ -11,12 +11,18 @@ export const createSimOpStore = ({ db, transaction }: Database) => ({
   },
   /** Inserts unless the key exists; returns the row that is stored either way. */
   async ensure(row: SimOpRow): Promise<SimOpRow> {
-    await db
-      .insertInto('sim_ops')
-      .values(row)
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute()
-    return await db.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow()
+    // In a transaction so that, on SQLite, the write joins a group commit.
+    return transaction(async (trx) => {
+      const inserted = await trx
+        .insertInto('sim_ops')
+        .values(row)
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returningAll()
+        .executeTakeFirst()
+      return (
+        inserted ?? trx.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow()
+      )
+    })
   },
   async deleteAll(): Promise<void> {
     await transaction((trx) => trx.deleteFrom('sim_ops').execute())
