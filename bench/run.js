@@ -1,13 +1,16 @@
-// npm run bench [api|reconciler|all]: the benchmarks of bench/README.md, in one run.
+// npm run bench [api|reconciler|postgres|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
-import { openSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { freePort, load, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
 import { seed, seedName } from './seed.js'
 
 const which = process.argv[2] ?? 'all'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const PG_URL = process.env.HADOOP_ECO_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const results = {
   machine: {
     cpus: cpus().length,
@@ -16,18 +19,20 @@ const results = {
     node: process.version,
   },
   at: new Date().toISOString(),
+  settings: { durationS: DURATION, rounds: ROUNDS },
 }
 const headers = {
   'credential-id': 'bench-id',
   'credential-secret': 'bench-secret-1234',
   'content-type': 'application/json',
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const startServer = async (dir, env) => {
   const port = await freePort()
-  const log = openSync(join(dir, `server-${port}.log`), 'w')
   // Logging stays on, as shipped: one JSON line per request, into a file.
-  const { child } = spawnNode(
+  const log = openSync(join(dir, `server-${port}.log`), 'w')
+  const { child, exited } = spawnNode(
     ['bin/hadoop-eco.js', 'serve', '--port', String(port)],
     { HADOOP_ECO_CREDENTIALS: 'bench-id:bench-secret-1234@bench', HADOOP_ECO_LOG_LEVEL: 'info', ...env },
     log,
@@ -38,7 +43,7 @@ const startServer = async (dir, env) => {
     child,
     stop: async () => {
       child.kill('SIGTERM')
-      await new Promise((r) => child.on('exit', r))
+      await exited
     },
   }
 }
@@ -62,14 +67,38 @@ const createBody = (name) =>
     config: { hdfsReplication: 3, hdfsBlockSize: 128 },
   })
 
-const api = async () => {
+/** A fresh PostgreSQL database for one benchmark, dropped afterwards. */
+const pgDatabase = async () => {
+  const name = `hadoop_eco_bench_${Date.now().toString(36)}`
+  const admin = new pg.Client({ connectionString: PG_URL })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(PG_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}
+
+/** GET one cluster (against a bare node:http baseline), a filtered sorted counted list page, creates. */
+const api = async (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
-  const url = `sqlite:${join(dir, 'bench.db')}`
+  const db =
+    backend === 'postgres'
+      ? await pgDatabase()
+      : { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => {} }
   const t0 = Date.now()
-  const ids = await seed(url, { project: 'bench', count: 100_000 })
+  const ids = await seed(db.url, { project: 'bench', count: 100_000 })
   const seedMs = Date.now() - t0
-  // Time scale 0 and no work rows: the seeded clusters are idle, the reconciler has nothing to do.
-  const srv = await startServer(dir, { HADOOP_ECO_DATABASE_URL: url })
+  // The seeded clusters have no work rows: the reconciler is idle until the create benchmark.
+  const srv = await startServer(dir, { HADOOP_ECO_DATABASE_URL: db.url })
   const base = `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`
   const getUrl = `${base}/${ids[4242]}`
   const sample = await (await fetch(getUrl, { headers })).text()
@@ -77,91 +106,117 @@ const api = async () => {
   const barePort = await freePort()
   const bare = spawnNode(['bench/bare-server.js', String(barePort), sample])
   await waitHttp(`http://127.0.0.1:${barePort}/`)
-  const bareRes = summary(
-    await load({ url: `http://127.0.0.1:${barePort}/`, connections: 50, duration: DURATION }),
-  )
+  // Alternate the two, several rounds, so drift on a shared machine hits both alike.
+  const bareRuns = []
+  const getRuns = []
+  for (let r = 0; r < ROUNDS; r++) {
+    bareRuns.push(
+      summary(await load({ url: `http://127.0.0.1:${barePort}/`, connections: 50, duration: DURATION })),
+    )
+    getRuns.push(summary(await load({ url: getUrl, headers, connections: 50, duration: DURATION })))
+  }
   bare.child.kill('SIGTERM')
   await bare.exited
+  const ratios = bareRuns.map((b, i) => getRuns[i].rps / b.rps)
 
-  const getRes = summary(await load({ url: getUrl, headers, connections: 50, duration: DURATION }))
   const listPath = `?name=-t042-&sort=status,asc&sort=createdAt,desc&size=20&page=3`
   const check = await (await fetch(`${base}${listPath}`, { headers })).json()
-  const listRes = summary(
+  const list = summary(
     await load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }),
   )
+  // The cold path: the same list while one client keeps creating clusters in the project, so
+  // its revision moves and almost every list misses the cache.
+  let w = 0
+  const [listCold, writes] = await Promise.all([
+    load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
+    load({
+      url: base,
+      method: 'POST',
+      headers,
+      connections: 1,
+      duration: DURATION,
+      requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`w${(w++).toString(36)}-new`) }) }],
+    }).then(summary),
+  ])
   let n = 0
-  const createRes = summary(
+  const create = summary(
     await load({
       url: base,
       method: 'POST',
       headers,
       connections: 50,
       duration: DURATION,
-      setupClient: (client) => client.setBody(createBody('p0')),
       requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`p${(n++).toString(36)}-new`) }) }],
     }),
   )
   const rss = rssMb(srv.child.pid)
   await srv.stop()
+  await db.drop()
   rmSync(dir, { recursive: true, force: true })
-  results.api = {
+  const out = {
     seed: { clusters: 100_000, ms: seedMs },
     bodyBytes: Buffer.byteLength(sample),
-    bare: bareRes,
-    getOne: { ...getRes, ofBare: Math.round((getRes.rps / bareRes.rps) * 1000) / 10 },
-    list: { ...listRes, query: listPath, totalElements: check.totalElements, example: seedName(42 * 10) },
-    create: createRes,
+    bare: { ...bareRuns[0], rps: median(bareRuns.map((x) => x.rps)), rounds: bareRuns.map((x) => x.rps) },
+    getOne: {
+      ...getRuns[0],
+      rps: median(getRuns.map((x) => x.rps)),
+      p99: median(getRuns.map((x) => x.p99)),
+      rounds: getRuns.map((x) => x.rps),
+      ofBarePct: Math.round(median(ratios) * 1000) / 10,
+    },
+    list: { ...list, query: listPath, totalElements: check.totalElements, exampleMatch: seedName(420) },
+    listWhileWriting: { ...listCold, concurrentCreates: writes.rps },
+    create,
     serverRssMb: Math.round(rss),
   }
-  console.log(JSON.stringify(results.api, null, 2))
+  console.log(JSON.stringify({ [backend]: out }, null, 2))
+  return out
 }
 
+/** 1,000 clusters (3 workers each) created at once at time scale 0, to Running, with GET latency meanwhile. */
 const reconciler = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
-  const url = `sqlite:${join(dir, 'rec.db')}`
-  const srv = await startServer(dir, { HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_TIME_SCALE: '0' })
+  const srv = await startServer(dir, {
+    HADOOP_ECO_DATABASE_URL: `sqlite:${join(dir, 'rec.db')}`,
+    HADOOP_ECO_TIME_SCALE: '0',
+  })
   const base = `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`
   const probe = await (await fetch(base, { method: 'POST', headers, body: createBody('probe') })).json()
+  await sleep(200)
   let maxRss = rssMb(srv.child.pid)
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(srv.child.pid))), 50)
-
-  const t0 = Date.now()
-  const ids = []
   const N = 1000
-  for (let i = 0; i < N; i += 100) {
-    const batch = await Promise.all(
+  // A steady GET load on one cluster the whole time.
+  const getLoad = load({ url: `${base}/${probe.id}`, headers, connections: 10, duration: 20 })
+  const t0 = Date.now()
+  for (let i = 0; i < N; i += 100)
+    await Promise.all(
       Array.from({ length: Math.min(100, N - i) }, (_, j) =>
-        fetch(base, { method: 'POST', headers, body: createBody(`r-${i + j}`) }).then((r) => r.json()),
+        fetch(base, { method: 'POST', headers, body: createBody(`r-${i + j}`) }).then((r) => {
+          if (r.status !== 200) throw new Error(`create answered ${r.status}`)
+        }),
       ),
     )
-    ids.push(...batch.map((b) => b.id))
-  }
   const createdMs = Date.now() - t0
-  // GET latency while the reconciler works: a steady 10-connection load on one cluster.
-  const getLoad = load({ url: `${base}/${probe.id}`, headers, connections: 10, duration: 30 })
   let runningMs
   for (;;) {
-    const page = await (
-      await fetch(`${base}?size=1&name=r-&includeTerminated=true&sort=status,asc`, { headers })
-    ).json()
-    const notRunning = await (
-      await fetch(`${base}?size=1&name=r-&includeTerminated=false`, { headers })
-    ).json()
-    void page
-    const running = await countRunning(base)
-    if (running >= N) {
+    const running = (
+      await (await fetch(`${base}?size=1&name=r-&includeTerminated=false`, { headers })).json()
+    ).totalElements
+    const page = await (await fetch(`${base}?size=1000&name=r-`, { headers })).json()
+    const done = page.content.filter((c) => c.status === 'Running').length
+    if (done === N) {
       runningMs = Date.now() - t0
       break
     }
-    if (Date.now() - t0 > 120_000)
-      throw new Error(`only ${running}/${N} Running after 120 s (${notRunning.totalElements} live)`)
+    if (Date.now() - t0 > 120_000) throw new Error(`only ${done}/${N} Running after 120 s (${running} live)`)
     await sleep(100)
   }
   const get = summary(await getLoad)
   clearInterval(sampler)
   await srv.stop()
   rmSync(dir, { recursive: true, force: true })
-  results.reconciler = {
+  const out = {
     clusters: N,
     workersEach: 3,
     createAllMs: createdMs,
@@ -169,19 +224,12 @@ const reconciler = async () => {
     getDuring: get,
     maxRssMb: Math.round(maxRss),
   }
-  console.log(JSON.stringify(results.reconciler, null, 2))
+  console.log(JSON.stringify({ reconciler: out }, null, 2))
+  return out
 }
 
-const countRunning = async (base) => {
-  let total = 0
-  for (let page = 0; ; page++) {
-    const res = await (await fetch(`${base}?size=1000&page=${page}&name=r-`, { headers })).json()
-    total += res.content.filter((c) => c.status === 'Running').length
-    if (res.last) return total
-  }
-}
-
-if (which === 'api' || which === 'all') await api()
-if (which === 'reconciler' || which === 'all') await reconciler()
+if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')
+if (which === 'postgres' || which === 'all') results.postgres = await api('postgres')
+if (which === 'reconciler' || which === 'all') results.reconciler = await reconciler()
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 writeFileSync(join(ROOT, 'bench/results', `${which}-latest.json`), `${JSON.stringify(results, null, 2)}\n`)

@@ -90,6 +90,12 @@ export const createClusterStore = (database: Database) => {
   const revisionOf = database.prepared<{ rev: number }>(
     db.selectFrom('project_revisions').select('rev').where('project', '=', '?').compile(),
   )
+  /** What a cached result is checked against: the local commit counter (SQLite) or the project's revision. */
+  const stamp = async (project: string): Promise<number> => {
+    if (database.writeGeneration) return database.writeGeneration()
+    const [row] = await revisionOf([project])
+    return row ? Number(row.rev) : 0
+  }
   // Small LRU caches of list results, each entry stamped with the revision it was read at.
   const counts = new Map<string, { rev: number; value: number }>()
   const pages = new Map<string, { rev: number; value: number[] }>()
@@ -164,8 +170,7 @@ export const createClusterStore = (database: Database) => {
      * skips the row and its JSON. Callers must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
-      const [revRow] = await revisionOf([project])
-      const rev = revRow ? Number(revRow.rev) : 0
+      const rev = await stamp(project)
       const key = `${project}\u0000${id}`
       const hit = cached(records, key, rev)
       if (hit) return hit
@@ -214,8 +219,7 @@ export const createClusterStore = (database: Database) => {
       page: PageRequest<ClusterSortField>,
       now: number,
     ): Promise<{ rows: ClusterRecord[]; total: number }> {
-      const [revRow] = await revisionOf([filter.project])
-      const rev = revRow ? Number(revRow.rev) : 0
+      const rev = await stamp(filter.project)
       const queryKey = JSON.stringify([
         filter.project,
         filter.includeTerminated,

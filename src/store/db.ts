@@ -21,6 +21,12 @@ export interface Database {
   readonly dialect: Dialect
   readonly db: Kysely<Tables>
   /**
+   * SQLite only: a counter bumped after every commit. The server is the file's only writer, so
+   * an unchanged counter proves nothing changed, without a query. Undefined on PostgreSQL,
+   * where other replicas write too.
+   */
+  writeGeneration?: () => number
+  /**
    * Runs a query compiled once at start-up. On SQLite it goes straight to a cached prepared
    * statement: the hot paths (auth, GET one cluster) cannot afford the query builder's
    * per-call cost. `params` must follow the placeholders' order.
@@ -106,15 +112,21 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
   // Kysely serializes its queries and transactions on the one connection; prepared statements
   // bypass it, so they wait while a transaction is open instead of reading its uncommitted state.
   let openTx: Promise<unknown> | undefined
-  const batcher = createGroupCommit(db, (p) => {
-    openTx = p
-    void p.finally(() => {
-      if (openTx === p) openTx = undefined
-    })
-  })
+  let generation = 0
+  const batcher = createGroupCommit(
+    db,
+    (p) => {
+      openTx = p
+      void p.finally(() => {
+        if (openTx === p) openTx = undefined
+      })
+    },
+    () => generation++,
+  )
   return {
     dialect: 'sqlite',
     db,
+    writeGeneration: () => generation,
     prepared<R>(query: CompiledQuery) {
       const s = prepare(query.sql)
       const run = (params: readonly unknown[]): R[] => {
@@ -172,7 +184,11 @@ interface Pending {
  * inside one database transaction, each in its own savepoint (a failing one rolls back alone),
  * and share one commit and one fsync. Each caller is answered only after that commit.
  */
-const createGroupCommit = (db: Kysely<Tables>, onOpen: (p: Promise<unknown>) => void) => {
+const createGroupCommit = (
+  db: Kysely<Tables>,
+  onOpen: (p: Promise<unknown>) => void,
+  onCommit: () => void,
+) => {
   const queue: Pending[] = []
   let scheduled = false
   const MAX_BATCH = 256
@@ -202,8 +218,10 @@ const createGroupCommit = (db: Kysely<Tables>, onOpen: (p: Promise<unknown>) => 
     if (queue.length > 0) schedule()
     if (batch.length === 0) return
     const run = runBatch(batch).then(
-      (outcomes) =>
-        outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error))),
+      (outcomes) => {
+        onCommit()
+        outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)))
+      },
       (commitError: unknown) => batch.forEach((b) => b.reject(commitError)),
     )
     onOpen(run)

@@ -63,7 +63,7 @@ export const registerErrorHandling = (app: FastifyInstance) => {
     const known = error instanceof AppError ? error : fromFastify(error)
     if (known) return sendError(reply, req, known)
     // Unknown errors are logged in full and never echoed: they may carry internals.
-    req.log.error({ err: error }, 'unhandled error')
+    req.log.error({ reqId: req.id, err: error }, 'unhandled error')
     return sendError(reply, req, new AppError('INTERNAL_ERROR', 'internal server error'))
   })
   app.setNotFoundHandler((req, reply) =>
