@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ClusterService, Caller } from '../../services/clusters.js'
 import type { CredentialService } from '../../services/credentials.js'
@@ -57,19 +57,34 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
   const { clusters, credentials, idempotency } = deps
   app.decorateRequest('caller', undefined as unknown as Caller)
   // Credentials first, before the body is read: a caller without them gets 401, never a body error.
-  app.addHook('onRequest', async (req) => {
-    req.caller = await credentials.authenticate(
-      req.headers['credential-id'] as string | undefined,
-      req.headers['credential-secret'] as string | undefined,
-    )
-  })
-  app.addHook('preHandler', async (req, reply) => {
-    if (req.method === 'POST' || req.method === 'DELETE') {
-      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
+  // Authentication runs before the body is read (a stranger gets 401, not 413 or 415), and
+  // synchronously when the credential is cached: this hook runs on every API request.
+  app.addHook('onRequest', (req, _reply, done) => {
+    const id = req.headers['credential-id'] as string | undefined
+    const secret = req.headers['credential-secret'] as string | undefined
+    let caller: Caller | undefined
+    try {
+      caller = credentials.authenticateCached(id, secret)
+    } catch (e) {
+      return done(e as Error)
     }
-    return undefined
+    if (caller) {
+      req.caller = caller
+      return done()
+    }
+    credentials.authenticate(id, secret).then((c) => {
+      req.caller = c
+      done()
+    }, done)
   })
-  app.addHook('onSend', idempotency.onSend)
+  // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
+  const mutation = {
+    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
+      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
+      return undefined
+    },
+    onSend: idempotency.onSend,
+  }
 
   const base = '/v2/hadoop-eco/clusters'
   const tags = ['clusters']
@@ -77,6 +92,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
   app.post(
     base,
     {
+      ...mutation,
       schema: {
         tags,
         summary: 'Create cluster',
@@ -146,6 +162,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
   app.delete(
     `${base}/:clusterId`,
     {
+      ...mutation,
       schema: {
         tags,
         summary: 'Delete cluster',
@@ -157,6 +174,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
     (req) => clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId),
   )
   const scale = (direction: 'out' | 'in') => ({
+    ...mutation,
     schema: {
       tags,
       summary: direction === 'out' ? 'Scale out cluster' : 'Scale in cluster',
