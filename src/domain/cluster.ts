@@ -91,8 +91,23 @@ const octets = (id: string): string => {
   return `${parseInt(h.slice(0, 2), 16)}.${parseInt(h.slice(2, 4), 16)}.${(parseInt(h.slice(4, 6), 16) % 254) + 1}`
 }
 
+/**
+ * Everything of the view but the time-dependent fields depends only on the record, so it is
+ * built once per record object (records are immutable; a change yields a new one).
+ */
+const views = new WeakMap<ClusterRecord, Cluster>()
+
 /** The seed's "Retrieve cluster" object. Secrets of the spec are never copied into it. */
 export const toCluster = (c: ClusterRecord, now: number): Cluster => {
+  let base = views.get(c)
+  if (!base) {
+    base = buildCluster(c, now)
+    views.set(c, base)
+  }
+  return { ...base, elapsedTime: elapsedTime(c, now), totalVmUptime: totalVmUptime(c, now) }
+}
+
+const buildCluster = (c: ClusterRecord, now: number): Cluster => {
   const s = c.spec
   // DESIGN section 5: the UI URLs are shown only while the cluster is Running.
   const running = c.status === 'Running'

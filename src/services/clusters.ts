@@ -120,7 +120,10 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
     },
 
     async get(caller: Caller, id: string): Promise<Cluster> {
-      return toCluster(await load(caller, id), now())
+      // Not through load(): one async hop less on the hottest read.
+      const c = await store.clusters.get(caller.project, id)
+      if (!c) throw notFound(id)
+      return toCluster(c, now())
     },
 
     async list(caller: Caller, query: Record<string, unknown>): Promise<Page<ClusterSummary>> {

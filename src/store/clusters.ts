@@ -170,7 +170,7 @@ export const createClusterStore = (database: Database) => {
      * skips the row and its JSON. Callers must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
-      const rev = await stamp(project)
+      const rev = database.writeGeneration ? database.writeGeneration() : await stamp(project)
       const key = `${project}\u0000${id}`
       const hit = cached(records, key, rev)
       if (hit) return hit
