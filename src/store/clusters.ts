@@ -148,11 +148,14 @@ export const createClusterStore = (database: Database) => {
     }
   }
 
-  /** Literal, case-insensitive substring: instr/strpos know no wildcards, so `%` and `_` match themselves. */
+  /**
+   * Literal, case-insensitive substring. SQLite: instr knows no wildcards. PostgreSQL: LIKE with
+   * `%`, `_` and `\` escaped, so the trigram index on lower(name) can serve it.
+   */
   const contains = (column: 'name' | 'api_key_status', needle: string) =>
     database.dialect === 'sqlite'
       ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
-      : sql<boolean>`strpos(lower(${sql.ref(column)}), ${needle}) > 0`
+      : sql<boolean>`lower(${sql.ref(column)}) like ${`%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
 
   return {
     async insert(trx: Kysely<Tables>, row: Omit<ClusterRow, 'seq'>): Promise<void> {

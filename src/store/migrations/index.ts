@@ -159,4 +159,20 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       }
     },
   },
+  '0002_name_trigram_index': {
+    // PostgreSQL: a trigram index lets the case-insensitive substring filter on names use an
+    // index instead of scanning the project. pg_trgm is a trusted extension (PostgreSQL 13+);
+    // where it cannot be created the filter still works, by a scan.
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return
+      await sql`do $$ begin create extension if not exists pg_trgm; exception when others then null; end $$`.execute(
+        db,
+      )
+      await sql`do $$ begin
+          if exists (select 1 from pg_extension where extname = 'pg_trgm') then
+            create index if not exists clusters_name_trgm on clusters using gin (lower(name) gin_trgm_ops);
+          end if;
+        end $$`.execute(db)
+    },
+  },
 })
