@@ -229,8 +229,11 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
     const showRef = (r: ClusterRef) => out(r, () => table([r], refColumns(outColors), outColors))
 
     /** --wait: follows the cluster live; exits 6 (via ClusterEndedError) if it ends in error. */
-    const follow = async (clusterId: string, target: WaitTarget): Promise<Cluster> => {
-      const progress = createProgress(io.stderr, colors, clusterId)
+    const follow = async (ref: ClusterRef, target: WaitTarget): Promise<Cluster> => {
+      const clusterId = ref.id
+      // Seeded with the status the request answered, so the first change shows where it came
+      // from even when the operation finishes before the first poll.
+      const progress = createProgress(io.stderr, colors, ref.name, Date.now, ref.status)
       const onSigint = () => {
         progress.stop()
         io.stderr.write(`interrupted: the operation goes on; see "hadoop-eco clusters get ${clusterId}"\n`)
@@ -266,7 +269,7 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
         }
         io.stderr.write(`created ${ref.name} (${ref.id}); waiting for Running\n`)
         // A userTask whose policy ends the cluster may finish between two polls: it did run.
-        showCluster(await follow(ref.id, ['Running', 'Terminated(UserCommand)']))
+        showCluster(await follow(ref, ['Running', 'Terminated(UserCommand)']))
         return EXIT.OK
       }
       case 'get':
@@ -325,7 +328,7 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
           showRef(ref)
           return EXIT.OK
         }
-        showCluster(await follow(id, 'Terminated'))
+        showCluster(await follow(ref, 'Terminated'))
         return EXIT.OK
       }
       case 'scale-out':
@@ -338,7 +341,7 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
           return EXIT.OK
         }
         // The scale answer is Processing; Running again means the workers are in (or out).
-        showCluster(await follow(id, 'Running'))
+        showCluster(await follow(ref, 'Running'))
         return EXIT.OK
       }
       default:

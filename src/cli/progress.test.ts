@@ -20,6 +20,15 @@ const sink = (isTTY: boolean) => {
 const at = (status: string) => ({ id: 'id-1', name: 'etl', status }) as unknown as Cluster
 
 describe('createProgress', () => {
+  it('starts from the status the request answered, so a change before the first poll still shows', () => {
+    const { stream, text } = sink(false)
+    const p = createProgress(stream, makeColors({ isTTY: false }, {}), 'etl', () => 0, 'Terminating')
+    p.update(at('Terminating'))
+    p.update(at('Terminated(User)'))
+    expect(text()).toMatch(/ etl Terminating -> Terminated\(User\) \(\+0\.0s\)\n$/)
+    expect(text().split('\n').filter(Boolean)).toHaveLength(1)
+  })
+
   it('on a terminal: a spinner line rewritten in place, one kept line per status change', () => {
     const { stream, text } = sink(true)
     let now = 0

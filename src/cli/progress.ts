@@ -24,10 +24,11 @@ export const createProgress = (
   colors: Colors,
   label: string,
   now: () => number = Date.now,
+  initial?: string,
 ): Progress => {
   const start = now()
   const tty = !!stream.isTTY
-  let status: string | undefined
+  let status: string | undefined = initial
   let name = label
   let frame = 0
   let timer: NodeJS.Timeout | undefined
