@@ -106,22 +106,4 @@ export const fixture = async (name: string): Promise<Record<string, unknown>> =>
   return JSON.parse(await readFile(new URL(name, FIXTURES), 'utf8')) as Record<string, unknown>
 }
 
-/** A minimal valid create body; override any field. */
-export const validBody = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  name: 'test-cluster',
-  clusterType: 'hadoop',
-  clusterVersion: 'hde-2.0.1',
-  isHa: false,
-  keypairName: 'kp',
-  masterFlavorName: 'm2a.xlarge',
-  masterVolumeSize: 50,
-  workerCnt: 3,
-  workerFlavorName: 'm2a.xlarge',
-  workerVolumeSize: 100,
-  monitoring: true,
-  securityGroupName: 'sg',
-  vpcId: 'vpc-1',
-  subnetId: 'subnet-1',
-  config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-  ...over,
-})
+export { validBody } from './fixtures/valid-body.js'

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { FLAVORS } from './catalog.js'
 import { parseCreateCluster, parseScaleRequest } from './cluster-spec.js'
 import { AppError, type FieldError } from './errors.js'
+import { validBody } from '../../test/fixtures/valid-body.js'
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const CONFIG_TEXT = b64(
@@ -10,24 +11,7 @@ const CONFIG_TEXT = b64(
   }),
 )
 
-const body = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  name: 'test-cluster',
-  clusterType: 'hadoop',
-  clusterVersion: 'hde-2.0.1',
-  isHa: false,
-  keypairName: 'kp',
-  masterFlavorName: 'm2a.xlarge',
-  masterVolumeSize: 50,
-  workerCnt: 3,
-  workerFlavorName: 'm2a.xlarge',
-  workerVolumeSize: 100,
-  monitoring: true,
-  securityGroupName: 'sg',
-  vpcId: 'vpc-1',
-  subnetId: 'subnet-1',
-  config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-  ...over,
-})
+const body = validBody
 const cfg = (over: Record<string, unknown>) => ({
   config: { hdfsReplication: 3, hdfsBlockSize: 128, ...over },
 })

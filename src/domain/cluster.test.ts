@@ -9,31 +9,22 @@ import {
   type ClusterRecord,
 } from './cluster.js'
 import { parseCreateCluster } from './cluster-spec.js'
+import { validBody } from '../../test/fixtures/valid-body.js'
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const T0 = Date.UTC(2026, 0, 1)
 
 const record = (over: Partial<ClusterRecord> = {}, specOver: Record<string, unknown> = {}): ClusterRecord => {
-  const spec = parseCreateCluster({
-    name: 'view-test',
-    clusterType: 'hadoop',
-    clusterVersion: 'hde-2.0.1',
-    isHa: false,
-    keypairName: 'kp',
-    masterFlavorName: 'm2a.xlarge',
-    masterVolumeSize: 50,
-    workerCnt: 3,
-    workerFlavorName: 'r2a.2xlarge',
-    workerVolumeSize: 100,
-    monitoring: true,
-    securityGroupName: 'sg',
-    vpcId: 'vpc-1',
-    subnetId: 'subnet-1',
-    adminInfo: { userId: 'admin', userPw: b64('admin-secret-pw') },
-    config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-    hiveDbInfo: { objectId: 'obj-1', dbName: 'meta', userId: 'mysql', userPw: b64('mysql-secret-pw') },
-    ...specOver,
-  })
+  const spec = parseCreateCluster(
+    validBody({
+      name: 'view-test',
+      workerFlavorName: 'r2a.2xlarge',
+      adminInfo: { userId: 'admin', userPw: b64('admin-secret-pw') },
+      hiveDbInfo: { objectId: 'obj-1', dbName: 'meta', userId: 'mysql', userPw: b64('mysql-secret-pw') },
+      ...specOver,
+    }),
+  )
+
   return {
     seq: 1,
     id: '11111111-2222-3333-4444-555555555555',

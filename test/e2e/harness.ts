@@ -8,6 +8,7 @@ import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
 import { createServer } from '../../src/server.js'
 import { E2E_BIN } from './build.js'
+import { validBody } from '../fixtures/valid-body.js'
 
 export const ADMIN_TOKEN = 'admin-token-123'
 export const CREDENTIAL = { id: 'e2e-id', secret: 'e2e-secret-123' }
@@ -83,24 +84,7 @@ let n = 0
 export const uniqueName = (prefix: string) =>
   `${prefix}-${process.pid.toString(36)}${(n++).toString(36)}`.slice(0, 20).replace(/-$/, 'x')
 
-export const minimalSpec = (name: string, over: Record<string, unknown> = {}) => ({
-  name,
-  clusterType: 'hadoop',
-  clusterVersion: 'hde-2.0.1',
-  isHa: false,
-  keypairName: 'kp',
-  masterFlavorName: 'm2a.xlarge',
-  masterVolumeSize: 50,
-  workerCnt: 3,
-  workerFlavorName: 'm2a.xlarge',
-  workerVolumeSize: 100,
-  monitoring: true,
-  securityGroupName: 'sg',
-  vpcId: 'vpc-1',
-  subnetId: 'subnet-1',
-  config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-  ...over,
-})
+export const minimalSpec = (name: string, over: Record<string, unknown> = {}) => validBody({ name, ...over })
 
 export interface CliResult {
   code: number | null
