@@ -32,6 +32,7 @@ export default defineConfig({
                 // and the SDK/CLI tests do not depend on the backend.
                 include: [
                   'test/api/**/*.test.ts',
+                  'test/store/**/*.test.ts',
                   'test/reconciler/**/*.test.ts',
                   'test/replicas/**/*.test.ts',
                   'test/*.test.ts',

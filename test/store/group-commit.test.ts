@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openDatabase, type Database } from '../../src/store/index.js'
+import { freshDatabase } from '../helpers.js'
+
+/** The store's transaction contract, on each backend: all or nothing per caller, even when batched. */
+describe('store transactions', () => {
+  let dir: string
+  let drop: () => Promise<void>
+  let db: Database
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-store-'))
+    const fresh = await freshDatabase(dir)
+    drop = fresh.drop
+    db = await openDatabase(fresh.url)
+    await db.migrate()
+  })
+  afterEach(async () => {
+    await db.close()
+    await drop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const fault = (id: string) => ({
+    id,
+    cluster_name_glob: 'x-*',
+    path_glob: null,
+    fault: 'taskFailure',
+    status: null,
+    times_left: null,
+    created_at: 1,
+  })
+  const ids = async () =>
+    (await db.db.selectFrom('faults').select('id').orderBy('id').execute()).map((r) => r.id)
+
+  it('commits the callers that succeed and rolls back the one that throws, when they arrive together', async () => {
+    const results = await Promise.allSettled([
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('a')).execute()
+      }),
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('b')).execute()
+        throw new Error('changed my mind')
+      }),
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('c')).execute()
+        return 'c done'
+      }),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[2] as PromiseFulfilledResult<string>).value).toBe('c done')
+    expect(await ids()).toEqual(['a', 'c'])
+  })
+
+  it('rolls back every write of a failing caller, not only its last one', async () => {
+    await expect(
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('d')).execute()
+        await trx.insertInto('faults').values(fault('d')).execute() // duplicate key
+      }),
+    ).rejects.toThrow()
+    expect(await ids()).toEqual([])
+  })
+
+  it('bumps the local commit counter on SQLite, which the read caches rely on', async () => {
+    if (db.dialect !== 'sqlite') return expect(db.writeGeneration).toBeUndefined()
+    const before = db.writeGeneration!()
+    await db.transaction(async (trx) => {
+      await trx.insertInto('faults').values(fault('e')).execute()
+    })
+    expect(db.writeGeneration!()).toBeGreaterThan(before)
+  })
+})
