@@ -19,7 +19,7 @@ export interface AppDeps {
   faults: FaultService
   idempotencyStore: IdempotencyStore
   countByStatus: () => Promise<{ status: string; n: number }[]>
-  admin: Omit<AdminDeps, 'credentials'>
+  admin: Omit<AdminDeps, 'credentials' | 'idempotency'>
   /** Readiness: the database answers and the reconciler runs. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>
   now: () => number
@@ -131,13 +131,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
   })
 
+  const idempotency = createIdempotency({ store: deps.idempotencyStore, now: deps.now })
   await app.register(async (scope) =>
-    clusterRoutes(scope, {
-      clusters: deps.clusters,
-      credentials: deps.credentials,
-      idempotency: createIdempotency({ store: deps.idempotencyStore, now: deps.now }),
-    }),
+    clusterRoutes(scope, { clusters: deps.clusters, credentials: deps.credentials, idempotency }),
   )
-  await app.register(async (scope) => adminRoutes(scope, { ...deps.admin, credentials: deps.credentials }))
+  await app.register(async (scope) =>
+    adminRoutes(scope, { ...deps.admin, credentials: deps.credentials, idempotency }),
+  )
   return app
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, validBody, type TestServer } from '../helpers.js'
+import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
 import { api, BASE, createRunning, expectError, runUntilStatus } from './util.js'
 
 describe('Idempotency-Key', () => {
@@ -150,5 +150,45 @@ describe('Idempotency-Key', () => {
     expect(b.statusCode).toBe(200)
     expect(b.headers['idempotent-replayed']).toBeUndefined()
     expect(b.json().size).toBe(1)
+  })
+})
+
+describe('Idempotency-Key on the admin API', () => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startTestServer()
+  })
+  afterAll(() => s.cleanup())
+  const admin = (key: string) => ({ authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': key })
+
+  it('replays a credential creation instead of issuing a second credential', async () => {
+    const first = await s.app.inject({
+      method: 'POST',
+      url: '/_admin/credentials',
+      headers: admin('adm-1'),
+      payload: { project: 'p1' },
+    })
+    const again = await s.app.inject({
+      method: 'POST',
+      url: '/_admin/credentials',
+      headers: admin('adm-1'),
+      payload: { project: 'p1' },
+    })
+    expect(first.statusCode).toBe(201)
+    expect(again.statusCode).toBe(201)
+    expect(again.json()).toEqual(first.json())
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    const list = await s.app.inject({
+      url: '/_admin/credentials',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+    expect(list.json().filter((c: { project: string }) => c.project === 'p1')).toHaveLength(1)
+    const other = await s.app.inject({
+      method: 'POST',
+      url: '/_admin/credentials',
+      headers: admin('adm-1'),
+      payload: { project: 'p2' },
+    })
+    expect(other.statusCode).toBe(422)
   })
 })

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { AppError } from '../../domain/errors.js'
 import { FAULT_KINDS, isFaultKind } from '../../domain/faults.js'
 import type { CredentialService } from '../../services/credentials.js'
+import type { createIdempotency } from '../plugins/idempotency.js'
 import type { Store } from '../../store/index.js'
 
 export interface AdminDeps {
@@ -14,7 +15,14 @@ export interface AdminDeps {
   }
   now: () => number
   onFaultsChanged: () => void
+  idempotency: ReturnType<typeof createIdempotency>
 }
+
+/**
+ * Admin keys live in their own namespace: a project name must start with a letter or digit, so
+ * none can collide with it.
+ */
+const ADMIN_SCOPE = '_admin'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
@@ -33,6 +41,13 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     if (!timingSafeEqual(digest(given), digest(token)))
       throw new AppError('UNAUTHORIZED', 'admin token missing or wrong')
   })
+  // Idempotency-Key on every POST and DELETE (DESIGN section 6), as on the cluster routes.
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.method !== 'POST' && req.method !== 'DELETE') return undefined
+    if (await deps.idempotency.preHandler(req, reply, ADMIN_SCOPE)) return reply
+    return undefined
+  })
+  app.addHook('onSend', deps.idempotency.onSend)
   const tags = ['admin']
   const hdr = Type.Object({ authorization: Type.String({ description: 'Bearer <HADOOP_ECO_ADMIN_TOKEN>' }) })
 
