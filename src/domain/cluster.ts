@@ -200,7 +200,7 @@ const buildCluster = (c: ClusterRecord, now: number): Cluster => {
       name: `redis-${tag(r.objectId)}`,
       subnetId: s.subnetId,
       primaryEndpoint: `10.${octets(r.objectId)}`,
-      readEndpoint: `10.${octets(r.objectId + 'r')}`,
+      readEndpoint: `10.${octets([...r.objectId].reverse().join(''))}`,
       clusterEnabled: false,
       port: 6379,
       dbIdSupersetCelery: r.dbIdSupersetCelery,

@@ -25,9 +25,6 @@ export type TerminatedStatus = (typeof TERMINATED_STATUSES)[number]
 export const isTerminated = (s: string): s is TerminatedStatus =>
   (TERMINATED_STATUSES as readonly string[]).includes(s)
 
-/** Statuses in which a create is still in flight (a delete cancels it). */
-export const PROVISIONING_STATUSES: readonly ClusterStatus[] = ['Initializing', 'Creating', 'Installing']
-
 /** The allowed moves. The reconciler and the services both check against this table. */
 export const TRANSITIONS: Readonly<Record<ClusterStatus, readonly ClusterStatus[]>> = {
   Initializing: ['Creating', 'Terminating'],

@@ -45,6 +45,11 @@ export interface TaskSpec extends OperationSpec {
   type: 'hive' | 'spark'
 }
 
+/**
+ * Terminal failures (a VM that cannot be provisioned, an installation that failed) are
+ * reported as states (`failed`); anything a call throws is taken as transient and retried by the
+ * reconciler with backoff.
+ */
 export interface Provider {
   /** Creates the VM, or returns the one this key already created. */
   createVm(spec: VmSpec, signal?: AbortSignal): Promise<VmState>
@@ -58,9 +63,4 @@ export interface Provider {
   runTask(op: TaskSpec, signal?: AbortSignal): Promise<OperationState>
   /** Forgets everything (admin reset). */
   reset(): Promise<void>
-}
-
-/** A failure worth retrying (timeouts, throttling). Anything else thrown is treated the same; terminal failures are states, not throws. */
-export class TransientProviderError extends Error {
-  override name = 'TransientProviderError'
 }
