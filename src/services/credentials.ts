@@ -12,10 +12,11 @@ export const hashSecret = (secret: string): string =>
 
 const DUMMY_HASH = hashSecret('not-a-credential')
 
-const sameHash = (a: string, b: string): boolean => {
-  const x = Buffer.from(a, 'hex')
-  const y = Buffer.from(b, 'hex')
-  return x.length === y.length && timingSafeEqual(x, y)
+/** Compares a stored hex hash with a secret's digest in constant time. */
+const sameHash = (storedHex: string, secret: string): boolean => {
+  const stored = Buffer.from(storedHex, 'hex')
+  const given = createHash('sha256').update(secret, 'utf8').digest()
+  return stored.length === given.length && timingSafeEqual(stored, given)
 }
 
 export interface NewCredential {
@@ -75,7 +76,7 @@ export const createCredentialService = ({ store, now }: { store: CredentialStore
   }
   // The same work whether or not the id exists, so timing does not tell which ids are real.
   const verify = (row: CredentialRow | undefined, secret: string): Caller => {
-    const ok = sameHash(row?.secret_hash ?? DUMMY_HASH, hashSecret(secret))
+    const ok = sameHash(row?.secret_hash ?? DUMMY_HASH, secret)
     if (!row || !ok) throw new AppError('UNAUTHORIZED', 'credential authentication failed')
     return { credentialId: row.id, project: row.project, owner: row.owner }
   }

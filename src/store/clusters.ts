@@ -100,12 +100,10 @@ export const createClusterStore = (database: Database) => {
   const counts = new Map<string, { rev: number; value: number }>()
   const pages = new Map<string, { rev: number; value: number[] }>()
   const records = new Map<string, { rev: number; value: ClusterRecord }>()
+  // Eviction is by insertion order (FIFO, not LRU): a hit costs one lookup and no reordering.
   const cached = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number): T | undefined => {
     const e = m.get(key)
-    if (!e || e.rev !== rev) return undefined
-    m.delete(key)
-    m.set(key, e)
-    return e.value
+    return e && e.rev === rev ? e.value : undefined
   }
   const remember = <T>(
     m: Map<string, { rev: number; value: T }>,
