@@ -5,7 +5,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { freePort, load, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
-import { seed, seedName } from './seed.js'
+import { clusterSpec, seed, seedName } from './seed.js'
 
 const which = process.argv[2] ?? 'all'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
@@ -48,24 +48,7 @@ const startServer = async (dir, env) => {
   }
 }
 
-const createBody = (name) =>
-  JSON.stringify({
-    name,
-    clusterType: 'hadoop',
-    clusterVersion: 'hde-2.0.1',
-    isHa: false,
-    keypairName: 'kp',
-    masterFlavorName: 'm2a.xlarge',
-    masterVolumeSize: 50,
-    workerCnt: 3,
-    workerFlavorName: 'm2a.xlarge',
-    workerVolumeSize: 100,
-    monitoring: true,
-    securityGroupName: 'sg',
-    vpcId: 'vpc-1',
-    subnetId: 'subnet-1',
-    config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-  })
+const createBody = (name) => JSON.stringify(clusterSpec(name))
 
 /** A fresh PostgreSQL database for one benchmark, dropped afterwards. */
 const pgDatabase = async () => {

@@ -18,26 +18,29 @@ const STATUSES = [
 /** Name i: `{env}-t{team:3}-{i}`, 100 teams, so `-t042-` matches exactly 1% of the rows. */
 export const seedName = (i) => `${ENVS[i % 10]}-t${String(Math.floor(i / 10) % 100).padStart(3, '0')}-${i}`
 
+/** The create body every benchmark sends (and the spec the seeded clusters carry). */
+export const clusterSpec = (name) => ({
+  name,
+  clusterType: 'hadoop',
+  clusterVersion: 'hde-2.0.1',
+  isHa: false,
+  keypairName: 'kp',
+  masterFlavorName: 'm2a.xlarge',
+  masterVolumeSize: 50,
+  workerCnt: 3,
+  workerFlavorName: 'm2a.xlarge',
+  workerVolumeSize: 100,
+  monitoring: true,
+  securityGroupName: 'sg',
+  vpcId: '3ebb3020-d416-f1a4-534c-d3ad0fa1bec0',
+  subnetId: '5c1632bf-a7da-fdbf-a594-e6a7bedb328c',
+  config: { hdfsReplication: 3, hdfsBlockSize: 128 },
+})
+
 export const seed = async (url, { project, count, startAt = Date.UTC(2026, 0, 1) }) => {
   const database = await openDatabase(url)
   await database.migrate()
-  const spec = JSON.stringify({
-    name: 'x',
-    clusterType: 'hadoop',
-    clusterVersion: 'hde-2.0.1',
-    isHa: false,
-    keypairName: 'kp',
-    masterFlavorName: 'm2a.xlarge',
-    masterVolumeSize: 50,
-    workerCnt: 3,
-    workerFlavorName: 'm2a.xlarge',
-    workerVolumeSize: 100,
-    monitoring: true,
-    securityGroupName: 'sg',
-    vpcId: '3ebb3020-d416-f1a4-534c-d3ad0fa1bec0',
-    subnetId: '5c1632bf-a7da-fdbf-a594-e6a7bedb328c',
-    config: { hdfsReplication: 3, hdfsBlockSize: 128 },
-  })
+  const spec = JSON.stringify(clusterSpec('x'))
   const ids = []
   const BATCH = 500
   await database.transaction(async (trx) => {
