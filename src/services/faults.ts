@@ -18,12 +18,19 @@ export const createFaultService = ({
   let loading: Promise<FaultRow[]> | undefined
   const list = async (): Promise<FaultRow[]> => {
     if (Date.now() - loadedAt < refreshMs) return cached
-    loading ??= store.list().then((rows) => {
-      cached = rows
-      loadedAt = Date.now()
-      loading = undefined
-      return rows
-    })
+    // A failed load is not kept: the next request tries again instead of failing forever.
+    loading ??= store.list().then(
+      (rows) => {
+        cached = rows
+        loadedAt = Date.now()
+        loading = undefined
+        return rows
+      },
+      (e: unknown) => {
+        loading = undefined
+        throw e
+      },
+    )
     return loading
   }
   const take = async (kind: FaultKind, matches: (f: FaultRow) => boolean): Promise<FaultRow | undefined> => {
