@@ -96,7 +96,7 @@ export const createClusterStore = (database: Database) => {
     const [row] = await revisionOf([project])
     return row ? Number(row.rev) : 0
   }
-  // Small LRU caches of list results, each entry stamped with the revision it was read at.
+  // Small bounded caches of list results and records, each entry stamped with the revision it was read at.
   const counts = new Map<string, { rev: number; value: number }>()
   const pages = new Map<string, { rev: number; value: number[] }>()
   const records = new Map<string, { rev: number; value: ClusterRecord }>()

@@ -5,6 +5,7 @@ import { AppError } from '../../domain/errors.js'
 import { FAULT_KINDS, isFaultKind } from '../../domain/faults.js'
 import type { CredentialService } from '../../services/credentials.js'
 import type { createIdempotency } from '../plugins/idempotency.js'
+import type { FaultRow } from '../../store/faults.js'
 import type { Store } from '../../store/index.js'
 
 export interface AdminDeps {
@@ -128,15 +129,7 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
   })
 }
 
-const toFault = (r: {
-  id: string
-  cluster_name_glob: string | null
-  path_glob: string | null
-  fault: string
-  status: number | null
-  times_left: number | null
-  created_at: number
-}) => ({
+const toFault = (r: FaultRow) => ({
   id: r.id,
   match: {
     ...(r.cluster_name_glob !== null ? { clusterName: r.cluster_name_glob } : {}),

@@ -175,4 +175,13 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         end $$`.execute(db)
     },
   },
+  '0003_sqlite_drop_revision_triggers': {
+    // On SQLite the read caches check the server's own commit counter (it is the file's only
+    // writer), so bumping project_revisions on every cluster write is work nobody reads.
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'sqlite') return
+      for (const when of ['insert', 'update', 'delete'])
+        await sql.raw(`drop trigger if exists clusters_rev_${when}`).execute(db)
+    },
+  },
 })
