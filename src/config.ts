@@ -1,3 +1,5 @@
+import { dirname } from 'node:path'
+
 /**
  * The only reader of process.env. Parsed once, checked as a whole (one error lists every bad
  * key), frozen, and passed down.
@@ -17,6 +19,41 @@ export interface Config {
   pollMs: number
   reconcilerConcurrency: number
   sqliteSynchronous: 'normal' | 'full'
+  /** Requests per credential per minute; 0 disables. */
+  rateLimit: number
+  /** Failed authentications per client address per minute; 0 disables. */
+  authFailureLimit: number
+  /** Encrypts stored passwords; undefined: a key kept in `dataDir` (generated on first start). */
+  secretKey: string | undefined
+  /** Where the generated secret key lives: the SQLite file's folder unless set. */
+  dataDir: string
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client address (rate limits, logs). */
+  trustProxy: boolean | number | string
+  /** Slow clients: all headers within this, the whole request within requestTimeoutMs. */
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number
+}
+
+/** `false`, `true`, a hop count, or addresses/CIDRs separated by commas (Fastify's trustProxy). */
+const parseTrustProxy = (raw: string): boolean | number | string => {
+  const v = raw.trim()
+  if (v === '' || v === 'false') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) return Number(v)
+  return v
+}
+
+/** 32 key bytes from 64 hex characters or base64 (standard or URL alphabet); undefined otherwise. */
+export const parseSecretKey = (text: string): Buffer | undefined => {
+  const t = text.trim()
+  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex')
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) {
+    const b = Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64')
+    if (b.length === 32) return b
+  }
+  return undefined
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -53,6 +90,15 @@ export const loadConfig = (
   const adminToken = str('admin-token', 'HADOOP_ECO_ADMIN_TOKEN', '') || undefined
   if (adminToken !== undefined && adminToken.length < 8)
     problems.push('HADOOP_ECO_ADMIN_TOKEN: use at least 8 characters')
+  const secretKey = str('', 'HADOOP_ECO_SECRET_KEY', '') || undefined
+  if (secretKey !== undefined && !parseSecretKey(secretKey))
+    problems.push(
+      'HADOOP_ECO_SECRET_KEY: expected 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+    )
+  const sqlitePath = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ''
+  const dataDir =
+    str('data-dir', 'HADOOP_ECO_DATA_DIR', '') ||
+    (sqlitePath && sqlitePath !== ':memory:' ? dirname(sqlitePath) : './data')
   const config: Config = {
     host: str('host', 'HADOOP_ECO_HOST', '127.0.0.1'),
     port: num('port', 'HADOOP_ECO_PORT', 8080, 0, 65535),
@@ -66,7 +112,17 @@ export const loadConfig = (
     pollMs: num('', 'HADOOP_ECO_POLL_MS', 500, 5, 60_000),
     reconcilerConcurrency: num('', 'HADOOP_ECO_RECONCILER_CONCURRENCY', 16, 1, 256),
     sqliteSynchronous: 'normal',
+    rateLimit: num('', 'HADOOP_ECO_RATE_LIMIT', 600_000, 0, 1_000_000_000),
+    authFailureLimit: num('', 'HADOOP_ECO_AUTH_FAILURE_LIMIT', 300, 0, 1_000_000_000),
+    secretKey,
+    dataDir,
+    trustProxy: parseTrustProxy(str('', 'HADOOP_ECO_TRUST_PROXY', 'false')),
+    headersTimeoutMs: num('', 'HADOOP_ECO_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: num('', 'HADOOP_ECO_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: num('', 'HADOOP_ECO_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
   }
+  if (config.requestTimeoutMs < config.headersTimeoutMs)
+    problems.push('HADOOP_ECO_REQUEST_TIMEOUT_MS must be at least HADOOP_ECO_HEADERS_TIMEOUT_MS')
   const sync = str('', 'HADOOP_ECO_SQLITE_SYNCHRONOUS', 'normal')
   if (sync !== 'normal' && sync !== 'full')
     problems.push(`HADOOP_ECO_SQLITE_SYNCHRONOUS="${sync}": expected normal or full`)

@@ -12,7 +12,35 @@ import {
   type CredentialService,
 } from './services/credentials.js'
 import { createFaultService } from './services/faults.js'
-import { createStore, openDatabase, type Store } from './store/index.js'
+import { createSecretBox, type SecretBox } from './services/secret-box.js'
+import { loadSecretKey } from './secret-key.js'
+import { createStore, isDatabaseUnavailable, openDatabase, type Store } from './store/index.js'
+import { createAbuseLimits } from './api/plugins/rate-limit.js'
+
+/**
+ * Binds the database to the server's key on first start, sealing any password stored before
+ * sealing existed; refuses to start with a key other than the one the database was bound to,
+ * which would leave every stored password unreadable.
+ */
+const sealStoredPasswords = async (store: Store, box: SecretBox) => {
+  const { keyId, claimed } = await store.secrets.claimKeyId(box.keyId)
+  if (keyId !== box.keyId)
+    throw new Error(
+      `this database's passwords are sealed with key ${keyId}, but this server's key is ${box.keyId}: ` +
+        'start it with the same HADOOP_ECO_SECRET_KEY (or data directory secret.key) as the first server',
+    )
+  if (!claimed) return
+  await store.secrets.resealSpecs((text) => {
+    const spec = JSON.parse(text) as { adminInfo?: { userPw?: string }; hiveDbInfo?: { userPw?: string } }
+    let changed = false
+    for (const holder of [spec.adminInfo, spec.hiveDbInfo])
+      if (typeof holder?.userPw === 'string' && !box.isSealed(holder.userPw)) {
+        holder.userPw = box.seal(holder.userPw)
+        changed = true
+      }
+    return changed ? JSON.stringify(spec) : undefined
+  })
+}
 
 export interface Server {
   app: FastifyInstance
@@ -30,6 +58,8 @@ export interface ServerOptions {
   /** Tests drive the reconciler by hand; the server starts it otherwise. */
   startReconciler?: boolean
   version?: string
+  /** The rate limits' clock (wall time by default): tests move it to end a limit's window. */
+  rateClock?: () => number
 }
 
 /** The composition root: config in, a wired server out. Nothing else constructs dependencies. */
@@ -52,6 +82,13 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
   const database = await openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous })
   if (config.migrate) await database.migrate()
   const store = createStore(database)
+  const secretKey = loadSecretKey(config)
+  const box = createSecretBox(secretKey.key)
+  await sealStoredPasswords(store, box)
+  logger.info(
+    { keyId: box.keyId, source: secretKey.source, ...(secretKey.path ? { path: secretKey.path } : {}) },
+    'stored passwords are sealed with this key',
+  )
   const faults = createFaultService({ store: store.faults })
   const credentials = createCredentialService({ store: store.credentials, now })
 
@@ -74,7 +111,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     pollMs: config.pollMs,
     concurrency: config.reconcilerConcurrency,
   })
-  const clusters = createClusterService({ store, now, wake: () => reconciler.wake() })
+  const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), seal: box.seal })
 
   const app = await buildApp({
     clusters,
@@ -100,6 +137,19 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
       return { ok: checks.database === 'ok' && reconciler.running, checks }
     },
     now,
+    isUnavailable: isDatabaseUnavailable,
+    digest: box.mac,
+    limits: createAbuseLimits({
+      rateLimit: config.rateLimit,
+      authFailureLimit: config.authFailureLimit,
+      now: opts.rateClock,
+    }),
+    http: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      trustProxy: config.trustProxy,
+    },
     logger,
     version: opts.version,
   })

@@ -59,7 +59,7 @@ export const freshDatabase = async (dir: string): Promise<{ url: string; drop: (
  */
 export const startTestServer = async (
   over: Partial<Config> = {},
-  opts: { logStream?: NodeJS.WritableStream } = {},
+  opts: { logStream?: NodeJS.WritableStream; logLevel?: string; rateClock?: () => number } = {},
 ): Promise<TestServer> => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-test-'))
   const database = await freshDatabase(dir)
@@ -73,8 +73,16 @@ export const startTestServer = async (
     ...over,
   }
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 9))
-  const logger = pino({ level: opts.logStream ? 'info' : 'silent' }, opts.logStream ?? undefined)
-  const server = await createServer(config, { clock, logger, startReconciler: false })
+  const logger = pino(
+    { level: opts.logStream ? (opts.logLevel ?? 'info') : 'silent' },
+    opts.logStream ?? undefined,
+  )
+  const server = await createServer(config, {
+    clock,
+    logger,
+    startReconciler: false,
+    rateClock: opts.rateClock,
+  })
   const step = async (ms = 0) => {
     clock.advance(ms)
     await server.reconciler.drain()

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { AppError } from '../domain/errors.js'
+import { createServer as createHttpServer, type RequestListener } from 'node:http'
+import { AppError, REASON_PHRASES, type ErrorCode } from '../domain/errors.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyStore } from '../store/idempotency.js'
-import { registerErrorHandling, sendError } from './plugins/errors.js'
+import { envelope, registerErrorHandling, sendError } from './plugins/errors.js'
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
+import type { AbuseLimits } from './plugins/rate-limit.js'
 import { adminRoutes, type AdminDeps } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
 
@@ -19,13 +21,28 @@ export interface AppDeps {
   faults: FaultService
   idempotencyStore: IdempotencyStore
   countByStatus: () => Promise<{ status: string; n: number }[]>
-  admin: Omit<AdminDeps, 'credentials' | 'idempotency'>
+  admin: Omit<AdminDeps, 'credentials' | 'idempotency' | 'limits'>
   /** Readiness: the database answers and the reconciler runs. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>
   now: () => number
+  /** Errors that mean "the database cannot serve this now": answered 503 with Retry-After. */
+  isUnavailable: (error: unknown) => boolean
+  /** Keyed digest for stored request hashes (Idempotency-Key). */
+  digest: (data: string) => string
+  limits: AbuseLimits
+  http: {
+    headersTimeoutMs: number
+    requestTimeoutMs: number
+    keepAliveTimeoutMs: number
+    trustProxy: boolean | number | string
+  }
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance']
   version?: string
 }
+
+const SECRET_HEADERS = new Set(['credential-secret', 'authorization', 'cookie', 'proxy-authorization'])
+const safeHeaders = (headers: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADERS.has(k) ? '[redacted]' : v]))
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 export const BODY_LIMIT = 1024 * 1024
@@ -36,9 +53,46 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     deps.logger && typeof (deps.logger as { child?: unknown }).child === 'function'
       ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: (deps.logger as FastifyServerOptions['logger']) ?? false }
+  const { http } = deps
   const app = Fastify({
     ...loggerOpt,
     bodyLimit: BODY_LIMIT,
+    // A hop count arrives as a number; Fastify takes it as such at run time.
+    trustProxy: http.trustProxy as boolean | string,
+    // Slow clients (slowloris) cannot hold connections: headers and the whole request have
+    // deadlines, checked every second rather than Node's default 30 s.
+    serverFactory: (handler: RequestListener) =>
+      createHttpServer(
+        {
+          headersTimeout: http.headersTimeoutMs,
+          requestTimeout: http.requestTimeoutMs,
+          keepAliveTimeout: http.keepAliveTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, http.headersTimeoutMs),
+        },
+        handler,
+      ),
+    // Requests Node's parser refuses (bad request line, headers too large, too slow) still get
+    // the envelope and a request id.
+    clientErrorHandler: (err, socket) => {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ECONNRESET' || socket.destroyed) return
+      const [status, errorCode, message]: [number, ErrorCode, string] =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'request headers are larger than 16 KiB']
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
+            : [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1']
+      // A response already under way cannot be replaced by another.
+      const ongoing = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
+      if (socket.writable && !ongoing?.headersSent) {
+        const body = JSON.stringify(envelope(status, errorCode, message, ''))
+        socket.write(
+          `HTTP/1.1 ${status} ${REASON_PHRASES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+        )
+      }
+      socket.destroy()
+    },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -78,9 +132,16 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return json(req, body as string, done)
   })
 
-  registerErrorHandling(app)
+  registerErrorHandling(app, { isUnavailable: deps.isUnavailable })
 
   app.addHook('onResponse', (req, reply, done) => {
+    // Headers only at debug, and never a credential: the secret and the admin token are blanked
+    // here, whatever logger the server was given.
+    if (req.log.level === 'debug' || req.log.level === 'trace')
+      req.log.debug(
+        { reqId: req.id, remoteAddress: req.ip, headers: safeHeaders(req.headers) },
+        'request headers',
+      )
     req.log.info(
       {
         reqId: req.id,
@@ -131,12 +192,17 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
   })
 
-  const idempotency = createIdempotency({ store: deps.idempotencyStore, now: deps.now })
+  const idempotency = createIdempotency({ store: deps.idempotencyStore, now: deps.now, digest: deps.digest })
   await app.register(async (scope) =>
-    clusterRoutes(scope, { clusters: deps.clusters, credentials: deps.credentials, idempotency }),
+    clusterRoutes(scope, {
+      clusters: deps.clusters,
+      credentials: deps.credentials,
+      idempotency,
+      limits: deps.limits,
+    }),
   )
   await app.register(async (scope) =>
-    adminRoutes(scope, { ...deps.admin, credentials: deps.credentials, idempotency }),
+    adminRoutes(scope, { ...deps.admin, credentials: deps.credentials, idempotency, limits: deps.limits }),
   )
   return app
 }

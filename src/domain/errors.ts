@@ -23,6 +23,8 @@ export const ERRORS = {
   MUTUALLY_EXCLUSIVE: 400,
   UNSUPPORTED_FOR_CLUSTER_TYPE: 400,
   INVALID_SORT: 400,
+  /** The HTTP request itself is malformed (Node's parser refused it). */
+  MALFORMED_REQUEST: 400,
   // 400: lifecycle rules
   CLUSTER_TERMINATED: 400,
   INVALID_CLUSTER_STATUS: 400,
@@ -34,15 +36,19 @@ export const ERRORS = {
   NOT_FOUND: 404,
   CLUSTER_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
   DUPLICATE_CLUSTER_NAME: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
+  TOO_MANY_AUTH_FAILURES: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   INJECTED_FAULT: 500,
   SERVICE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>
 
 export type ErrorCode = keyof typeof ERRORS
@@ -55,6 +61,8 @@ export interface FieldError {
 
 export class AppError extends Error {
   readonly status: number
+  /** Seconds to send as Retry-After (429, 503): when a retry may succeed. */
+  retryAfter?: number
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -82,11 +90,13 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

@@ -457,6 +457,7 @@ export const createReconciler = (deps: Deps) => {
     try {
       const c = await store.clusters.getById(id)
       const outcome: Outcome = !c || isTerminated(c.status) ? { done: true } : await steps[c.status](c)
+      logger.debug({ clusterId: id, status: c?.status, outcome }, 'reconciled one step')
       if ('done' in outcome) await store.work.finish(id, owner, now())
       else await store.work.release(id, owner, outcome.requeueAt, now())
     } catch (e) {

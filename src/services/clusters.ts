@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { masterCountFor, isScalable, toCluster, toSummary, type ClusterRecord } from '../domain/cluster.js'
-import { parseCreateCluster, parseScaleRequest } from '../domain/cluster-spec.js'
+import { parseCreateCluster, parseScaleRequest, type ClusterSpec } from '../domain/cluster-spec.js'
 import { AppError } from '../domain/errors.js'
 import { MAX_WORKERS } from '../domain/catalog.js'
 import {
@@ -29,7 +29,18 @@ interface Deps {
   now: () => number
   /** Tells the local reconciler there is new desired state (other replicas poll). */
   wake: () => void
+  /** Encrypts a password before it is stored (services/secret-box.ts). */
+  seal: (plain: string) => string
 }
+
+/** The spec as stored: passwords sealed, everything else as validated. */
+const sealedSpec = (spec: ClusterSpec, seal: (plain: string) => string): ClusterSpec => ({
+  ...spec,
+  ...(spec.adminInfo?.userPw !== undefined
+    ? { adminInfo: { ...spec.adminInfo, userPw: seal(spec.adminInfo.userPw) } }
+    : {}),
+  ...(spec.hiveDbInfo ? { hiveDbInfo: { ...spec.hiveDbInfo, userPw: seal(spec.hiveDbInfo.userPw) } } : {}),
+})
 
 const notFound = (id: string) => new AppError('CLUSTER_NOT_FOUND', `cluster ${id} not found`)
 const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({
@@ -43,7 +54,7 @@ const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): Clus
  * in one transaction with its event and a work item, and wakes the reconciler; the reconciler
  * is what actually moves clusters.
  */
-export const createClusterService = ({ store, now, wake }: Deps) => {
+export const createClusterService = ({ store, now, wake, seal }: Deps) => {
   const load = async (caller: Caller, id: string): Promise<ClusterRecord> => {
     const c = await store.clusters.get(caller.project, id)
     if (!c) throw notFound(id)
@@ -80,7 +91,7 @@ export const createClusterService = ({ store, now, wake }: Deps) => {
             running_at: null,
             terminated_at: null,
             updated_at: t,
-            spec: JSON.stringify(spec),
+            spec: JSON.stringify(sealedSpec(spec, seal)),
             // A securityGroupName asks for a new group: it gets its id now, as the real service does.
             info: JSON.stringify({ securityGroupIds: spec.securityGroupIds ?? [randomUUID()] }),
             vm_uptime_closed: 0,

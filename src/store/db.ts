@@ -244,7 +244,8 @@ const openPostgres = async (url: string): Promise<Database> => {
   const pg = await import('pg')
   // int8 columns hold epoch milliseconds, well inside Number's exact range.
   pg.default.types.setTypeParser(20, (v: string) => Number(v))
-  const pool = new pg.default.Pool({ connectionString: url, max: 10 })
+  // A server that does not answer fails a checkout after 5 s (503) instead of hanging the request.
+  const pool = new pg.default.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
   // An idle connection the server drops (restart, admin kill) must not crash the process; the
   // pool replaces it on the next checkout.
   pool.on('error', () => undefined)
@@ -276,4 +277,40 @@ const sql_lock = async (db: Kysely<Tables>, fn: () => Promise<void>) => {
       await conn.executeQuery(CompiledQuery.raw('select pg_advisory_unlock($1)', [MIGRATION_LOCK]))
     }
   })
+}
+
+const SQLITE_UNAVAILABLE = /^SQLITE_(READONLY|FULL|IOERR|BUSY|LOCKED|CANTOPEN|NOMEM|PROTOCOL)/
+const NET_UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+
+/**
+ * True for errors that say the database cannot take the request now (read-only, full, busy,
+ * unreachable, restarting) rather than that the request or the code is wrong: the API answers
+ * those with 503 and Retry-After, and the reconciler retries them.
+ */
+export const isDatabaseUnavailable = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string') {
+    if (SQLITE_UNAVAILABLE.test(code) || NET_UNAVAILABLE.has(code)) return true
+    // PostgreSQL SQLSTATEs: connection exceptions (08), insufficient resources (53), operator
+    // intervention (57P01-57P03: shutdown, crash, starting), read-only transaction (25006),
+    // serialization failure and deadlock (40001, 40P01).
+    if (/^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code)) return true
+    if (code === '25006' || code === '40001' || code === '40P01') return true
+  }
+  const message = (error as { message?: unknown }).message
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+      message,
+    )
+  )
 }

@@ -4,6 +4,7 @@ import type { Database } from './db.js'
 import { createEventStore } from './events.js'
 import { createFaultStore } from './faults.js'
 import { createIdempotencyStore } from './idempotency.js'
+import { createSecretsStore } from './secrets.js'
 import { createVmStore } from './vms.js'
 import { createWorkStore } from './work.js'
 
@@ -16,6 +17,7 @@ export const createStore = (database: Database) => ({
   idempotency: createIdempotencyStore(database),
   work: createWorkStore(database),
   faults: createFaultStore(database),
+  secrets: createSecretsStore(database),
   transaction: database.transaction,
 })
 
@@ -23,3 +25,4 @@ export type Store = ReturnType<typeof createStore>
 export { openDatabase, type Database } from './db.js'
 export { DuplicateNameError } from './clusters.js'
 export { LeaseLostError } from './work.js'
+export { isDatabaseUnavailable } from './db.js'

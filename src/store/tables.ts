@@ -62,6 +62,11 @@ export interface EventsTable {
   message: string
 }
 
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
 export interface CredentialsTable {
   id: string
   project: string
@@ -126,4 +131,5 @@ export interface Tables {
   work: WorkTable
   faults: FaultsTable
   sim_ops: SimOpsTable
+  settings: SettingsTable
 }

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream'
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createSecretBox } from '../../src/services/secret-box.js'
+import { loadSecretKey } from '../../src/secret-key.js'
+import { ADMIN_TOKEN, startTestServer, TEST_BACKEND, validBody, type TestServer } from '../helpers.js'
 import { api, b64, BASE, runUntilStatus } from './util.js'
 
 const ADMIN_PW = 'Adm1n-Plain-Pa55word!'
@@ -10,6 +14,18 @@ const TYPED_PW = 'Typed-Not-Base64-Pa55' // a user forgetting to encode: still a
 const CRED_SECRET = 'test-secret-1234'
 const OTHER_SECRET = 'other-secret-1234'
 const WRONG_SECRET = 'wrong-secret-5678'
+
+const TABLES = [
+  'clusters',
+  'vms',
+  'events',
+  'credentials',
+  'idempotency_keys',
+  'work',
+  'faults',
+  'sim_ops',
+  'settings',
+] as const
 
 /** Every form a secret could leak in. */
 const forms = (secret: string) => [secret, b64(secret), encodeURIComponent(b64(secret))]
@@ -27,7 +43,8 @@ describe('secrets never appear in responses or logs', () => {
         done()
       },
     })
-    s = await startTestServer({}, { logStream })
+    // trace: the most talkative level must not leak either
+    s = await startTestServer({}, { logStream, logLevel: 'trace' })
     const record = (label: string, res: LightMyRequestResponse) => {
       responses.push({ label, res })
       return res
@@ -113,6 +130,47 @@ describe('secrets never appear in responses or logs', () => {
       await s.app.inject({ url: '/_admin/credentials', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
     )
     record('metrics', await s.app.inject({ url: '/metrics' }))
+    // the admin API's other paths, a refusal and a revoke among them
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    record(
+      'admin fault',
+      await s.app.inject({
+        method: 'POST',
+        url: '/_admin/faults',
+        headers: admin,
+        payload: { match: { clusterName: 'secret-*' }, fault: 'installFailure', times: 1 },
+      }),
+    )
+    record('admin faults', await s.app.inject({ url: '/_admin/faults', headers: admin }))
+    record(
+      'admin with a credential secret as token',
+      await s.app.inject({ url: '/_admin/faults', headers: { authorization: `Bearer ${CRED_SECRET}` } }),
+    )
+    record(
+      'admin refused body with secrets',
+      await s.app.inject({
+        method: 'POST',
+        url: '/_admin/credentials',
+        headers: admin,
+        payload: { project: `bad project ${ADMIN_PW}`, owner: HIVE_PW },
+      }),
+    )
+    record(
+      'admin revoke',
+      await s.app.inject({
+        method: 'DELETE',
+        url: `/_admin/credentials/${issued.json().id}`,
+        headers: admin,
+      }),
+    )
+    record('revoked credential', await api(s, h).list())
+    // a second cluster whose create fails: its events carry the failure, and no password
+    const failing = record(
+      'create failing',
+      await api(s).create({ ...body, name: 'secret-failing' }, { 'idempotency-key': 'secret-key-2' }),
+    )
+    await runUntilStatus(s, failing.json().id, (st) => st.startsWith('Terminated'))
+    record('events of the failed cluster', await api(s).events(failing.json().id))
   })
   afterAll(() => s.cleanup())
 
@@ -146,6 +204,51 @@ describe('secrets never appear in responses or logs', () => {
     for (const { label: where, res } of responses) {
       const text = `${JSON.stringify(res.headers)}\n${res.body}`
       for (const form of forms(secret!)) expect(text, `${label} in the ${where} response`).not.toContain(form)
+    }
+  })
+
+  it('the logs went down to trace level, with reconciler lines', () => {
+    const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; headers?: Record<string, string> })
+    expect(parsed.some((l) => l.msg === 'reconciled one step')).toBe(true)
+    const withHeaders = parsed.filter((l) => l.msg === 'request headers')
+    expect(withHeaders.some((l) => l.headers?.['credential-secret'] === '[redacted]')).toBe(true)
+    expect(withHeaders.some((l) => l.headers?.authorization === '[redacted]')).toBe(true)
+    expect(responses.find((r) => r.label === 'revoked credential')!.res.statusCode).toBe(401)
+  })
+
+  it.each([0, 1, 2, 3, 4, 5, 6])(
+    'secret #%i is stored nowhere in the database in a readable form',
+    async (i) => {
+      const [label, secret] = secrets()[i]!
+      const { db } = s.store.database
+      for (const table of TABLES) {
+        const rows = await db.selectFrom(table).selectAll().execute()
+        expect(rows.length + table.length).toBeGreaterThan(0)
+        const text = JSON.stringify(rows)
+        for (const form of forms(secret!)) expect(text, `${label} in table ${table}`).not.toContain(form)
+      }
+      // and not in the SQLite file's bytes either (pages, WAL), where deleted rows can linger
+      if (TEST_BACKEND === 'sqlite')
+        for (const file of readdirSync(s.dir).filter((f) => f.startsWith('test.db'))) {
+          const bytes = readFileSync(join(s.dir, file))
+          for (const form of forms(secret!))
+            expect(bytes.includes(Buffer.from(form)), `${label} in ${file}`).toBe(false)
+        }
+    },
+  )
+
+  it('stored passwords are sealed, and open again with the server key', async () => {
+    const rows = await s.store.database.db.selectFrom('clusters').select(['name', 'spec']).execute()
+    const spec = JSON.parse(rows.find((r) => r.name === 'secret-cluster')!.spec)
+    expect(spec.adminInfo.userPw).toMatch(/^enc:v1:/)
+    expect(spec.hiveDbInfo.userPw).toMatch(/^enc:v1:/)
+    const box = createSecretBox(
+      loadSecretKey({ secretKey: undefined, dataDir: s.dir, databaseUrl: 'sqlite:x' }).key,
+    )
+    if (TEST_BACKEND === 'sqlite') {
+      // as sent: Base64
+      expect(box.open(spec.adminInfo.userPw)).toBe(b64(ADMIN_PW))
+      expect(box.open(spec.hiveDbInfo.userPw)).toBe(b64(HIVE_PW))
     }
   })
 

@@ -20,11 +20,13 @@ export const envelope = (
 
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0] ?? req.url
 
-export const sendError = (reply: FastifyReply, req: FastifyRequest, err: AppError) =>
-  reply
+export const sendError = (reply: FastifyReply, req: FastifyRequest, err: AppError) => {
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
+  return reply
     .code(err.status)
     .type('application/json')
     .send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
+}
 
 /** Fastify's own errors, translated into catalogue codes. */
 const fromFastify = (err: FastifyError): AppError | undefined => {
@@ -58,10 +60,26 @@ const fromFastify = (err: FastifyError): AppError | undefined => {
   return undefined
 }
 
-export const registerErrorHandling = (app: FastifyInstance) => {
+/** How long a client should wait before retrying while the database is unavailable. */
+const UNAVAILABLE_RETRY_S = 2
+
+export const registerErrorHandling = (
+  app: FastifyInstance,
+  { isUnavailable }: { isUnavailable: (error: unknown) => boolean },
+) => {
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const known = error instanceof AppError ? error : fromFastify(error)
     if (known) return sendError(reply, req, known)
+    if (isUnavailable(error)) {
+      // A transient state of the database, not of the request: say when to come back.
+      req.log.warn(
+        { reqId: req.id, err: { code: (error as { code?: unknown }).code, message: error.message } },
+        'database unavailable',
+      )
+      const e = new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry later')
+      e.retryAfter = UNAVAILABLE_RETRY_S
+      return sendError(reply, req, e)
+    }
     // Unknown errors are logged in full and never echoed: they may carry internals.
     req.log.error({ reqId: req.id, err: error }, 'unhandled error')
     return sendError(reply, req, new AppError('INTERNAL_ERROR', 'internal server error'))

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.js'
 import type { IdempotencyStore } from '../../store/idempotency.js'
@@ -20,7 +19,16 @@ declare module 'fastify' {
  * with an insert the database arbitrates, so two racing requests cannot both act; the loser
  * waits for the winner's response and replays it.
  */
-export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now: () => number }) => {
+export const createIdempotency = ({
+  store,
+  now,
+  digest,
+}: {
+  store: IdempotencyStore
+  now: () => number
+  /** A keyed hash (HMAC): the stored digest of a body must not let anyone test guesses at its passwords. */
+  digest: (data: string) => string
+}) => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
   const preHandler = async (req: FastifyRequest, reply: FastifyReply, project: string): Promise<boolean> => {
@@ -36,9 +44,7 @@ export const createIdempotency = ({ store, now }: { store: IdempotencyStore; now
         },
       ])
     const path = req.url.split('?')[0]
-    const hash = createHash('sha256')
-      .update(`${req.method} ${path}\n${req.body === undefined ? '' : JSON.stringify(req.body)}`)
-      .digest('hex')
+    const hash = digest(`${req.method} ${path}\n${req.body === undefined ? '' : JSON.stringify(req.body)}`)
     const deadline = Date.now() + WAIT_MS
     for (;;) {
       const t = now()

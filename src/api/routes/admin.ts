@@ -5,6 +5,7 @@ import { AppError } from '../../domain/errors.js'
 import { FAULT_KINDS, isFaultKind } from '../../domain/faults.js'
 import type { CredentialService } from '../../services/credentials.js'
 import type { createIdempotency } from '../plugins/idempotency.js'
+import type { AbuseLimits } from '../plugins/rate-limit.js'
 import type { FaultRow } from '../../store/faults.js'
 import type { Store } from '../../store/index.js'
 
@@ -17,6 +18,7 @@ export interface AdminDeps {
   now: () => number
   onFaultsChanged: () => void
   idempotency: ReturnType<typeof createIdempotency>
+  limits: AbuseLimits
 }
 
 /**
@@ -37,10 +39,14 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
   const { token, credentials, store, now } = deps
   app.addHook('onRequest', async (req) => {
     if (!token) throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)
+    const blocked = deps.limits.beforeAuth(req.ip)
+    if (blocked) throw blocked
     const h = req.headers.authorization ?? ''
     const given = h.startsWith('Bearer ') ? h.slice(7) : ''
-    if (!timingSafeEqual(digest(given), digest(token)))
+    if (!timingSafeEqual(digest(given), digest(token))) {
+      if (given) deps.limits.authFailed(req.ip)
       throw new AppError('UNAUTHORIZED', 'admin token missing or wrong')
+    }
   })
   // Idempotency-Key on every POST and DELETE (DESIGN section 6), as on the cluster routes.
   app.addHook('preHandler', async (req, reply) => {

@@ -13,6 +13,8 @@ import {
   VmPageSchema,
 } from '../../wire/schemas.js'
 import type { createIdempotency } from '../plugins/idempotency.js'
+import type { AbuseLimits } from '../plugins/rate-limit.js'
+import { AppError } from '../../domain/errors.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +26,7 @@ export interface ClusterRouteDeps {
   clusters: ClusterService
   credentials: CredentialService
   idempotency: ReturnType<typeof createIdempotency>
+  limits: AbuseLimits
 }
 
 const authHeaders = Type.Object({
@@ -54,28 +57,35 @@ const pageQuery = {
  * does the work, the response schema shapes the bytes.
  */
 export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps) => {
-  const { clusters, credentials, idempotency } = deps
+  const { clusters, credentials, idempotency, limits } = deps
   app.decorateRequest('caller', undefined as unknown as Caller)
   // Credentials first, before the body is read: a caller without them gets 401, never a body error.
   // Authentication runs before the body is read (a stranger gets 401, not 413 or 415), and
   // synchronously when the credential is cached: this hook runs on every API request.
   app.addHook('onRequest', (req, _reply, done) => {
+    const blocked = limits.beforeAuth(req.ip)
+    if (blocked) return done(blocked)
     const id = req.headers['credential-id'] as string | undefined
     const secret = req.headers['credential-secret'] as string | undefined
+    const admit = (caller: Caller) => {
+      const limited = limits.perCredential(caller.credentialId)
+      if (limited) return done(limited)
+      req.caller = caller
+      done()
+    }
+    // Only a wrong id or secret counts towards the address's failure limit: guessing needs both.
+    const refuse = (e: unknown) => {
+      if (id && secret && e instanceof AppError && e.code === 'UNAUTHORIZED') limits.authFailed(req.ip)
+      done(e as Error)
+    }
     let caller: Caller | undefined
     try {
       caller = credentials.authenticateCached(id, secret)
     } catch (e) {
-      return done(e as Error)
+      return refuse(e)
     }
-    if (caller) {
-      req.caller = caller
-      return done()
-    }
-    credentials.authenticate(id, secret).then((c) => {
-      req.caller = c
-      done()
-    }, done)
+    if (caller) return admit(caller)
+    credentials.authenticate(id, secret).then(admit, refuse)
   })
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
   const mutation = {

@@ -184,4 +184,11 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         await sql.raw(`drop trigger if exists clusters_rev_${when}`).execute(db)
     },
   },
+  '0004_settings': {
+    // Server-wide facts that must agree across restarts and replicas, such as which key the
+    // stored passwords are sealed with.
+    async up(db: Kysely<unknown>) {
+      await sql`create table settings (key text primary key, value text not null)`.execute(db)
+    },
+  },
 })
