@@ -122,6 +122,7 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
       })
     },
     () => generation++,
+    () => raw.inTransaction,
   )
   return {
     dialect: 'sqlite',
@@ -188,29 +189,41 @@ const createGroupCommit = (
   db: Kysely<Tables>,
   onOpen: (p: Promise<unknown>) => void,
   onCommit: () => void,
+  inTransaction: () => boolean,
 ) => {
   const queue: Pending[] = []
   let scheduled = false
   const MAX_BATCH = 256
 
-  const runBatch = async (batch: Pending[]) => {
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
-    await db.transaction().execute(async (trx) => {
-      for (const item of batch) {
-        await sql`savepoint unit`.execute(trx)
-        try {
-          const value = await item.fn(trx)
-          await sql`release unit`.execute(trx)
-          outcomes.push({ ok: true, value })
-        } catch (error) {
-          await sql`rollback to unit`.execute(trx)
-          await sql`release unit`.execute(trx)
-          outcomes.push({ ok: false, error })
+  const runBatch = (batch: Pending[]) =>
+    // BEGIN/COMMIT by hand rather than db.transaction(): after an automatic rollback Kysely's
+    // own ROLLBACK would fail and hide the error that caused it.
+    db.connection().execute(async (conn) => {
+      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+      await sql`begin`.execute(conn)
+      try {
+        for (const item of batch) {
+          await sql`savepoint unit`.execute(conn)
+          try {
+            const value = await item.fn(conn)
+            await sql`release unit`.execute(conn)
+            outcomes.push({ ok: true, value })
+          } catch (error) {
+            // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may roll the whole transaction back:
+            // then the units before this one are lost too, and none may be answered as done.
+            if (!inTransaction()) throw error
+            await sql`rollback to unit`.execute(conn)
+            await sql`release unit`.execute(conn)
+            outcomes.push({ ok: false, error })
+          }
         }
+        await sql`commit`.execute(conn)
+      } catch (error) {
+        if (inTransaction()) await sql`rollback`.execute(conn).catch(() => undefined)
+        throw error
       }
+      return outcomes
     })
-    return outcomes
-  }
 
   const flush = () => {
     scheduled = false

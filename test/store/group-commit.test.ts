@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase, type Database } from '../../src/store/index.js'
 import { freshDatabase } from '../helpers.js'
@@ -71,5 +72,44 @@ describe('store transactions', () => {
       await trx.insertInto('faults').values(fault('e')).execute()
     })
     expect(db.writeGeneration!()).toBeGreaterThan(before)
+  })
+
+  it('SQLite: when one caller fills the disk, no caller of that batch is told its write was kept', async () => {
+    if (db.dialect !== 'sqlite') return
+    // Fill the file's last free pages, then cap it where it is: the next page needed is "disk full".
+    await db.transaction(async (trx) => {
+      await trx.insertInto('faults').values(fault('seed')).execute()
+    })
+    const pages = await sql<{ page_count: number }>`pragma page_count`.execute(db.db)
+    await sql.raw(`pragma max_page_count = ${pages.rows[0]!.page_count}`).execute(db.db)
+    const results = await Promise.allSettled([
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('small')).execute()
+      }),
+      db.transaction(async (trx) => {
+        // a big row needs new pages: SQLITE_FULL, and SQLite rolls the whole transaction back
+        await trx
+          .insertInto('faults')
+          .values({ ...fault('big'), cluster_name_glob: 'x'.repeat(400_000) })
+          .execute()
+      }),
+      db.transaction(async (trx) => {
+        await trx.insertInto('faults').values(fault('after')).execute()
+      }),
+    ])
+    const kept = await ids()
+    // whatever was answered as done is in the file, and what failed is not
+    results.forEach((r, i) => {
+      const id = ['small', 'big', 'after'][i]!
+      expect(kept.includes(id), `${id}: ${r.status}`).toBe(r.status === 'fulfilled')
+    })
+    expect(results[1]!.status).toBe('rejected')
+    expect(((results[1] as PromiseRejectedResult).reason as { code?: string }).code).toBe('SQLITE_FULL')
+    // room again: writes work, without reopening
+    await sql`pragma max_page_count = 1073741823`.execute(db.db)
+    await db.transaction(async (trx) => {
+      await trx.insertInto('faults').values(fault('later')).execute()
+    })
+    expect(await ids()).toContain('later')
   })
 })
