@@ -35,6 +35,7 @@ export default defineConfig({
                   'test/store/**/*.test.ts',
                   'test/reconciler/**/*.test.ts',
                   'test/replicas/**/*.test.ts',
+                  'test/hardening/**/*.test.ts',
                   'test/*.test.ts',
                 ],
                 env: { HADOOP_ECO_TEST_BACKEND: 'postgres' },

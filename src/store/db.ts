@@ -262,6 +262,10 @@ const openPostgres = async (url: string): Promise<Database> => {
   // An idle connection the server drops (restart, admin kill) must not crash the process; the
   // pool replaces it on the next checkout.
   pool.on('error', () => undefined)
+  // A connection lost in the middle of a query fails that query (the caller gets the error, the
+  // API a 503) and also emits 'error' on its client, which the pool does not listen to while the
+  // client is checked out: unheard, that event would crash the process.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
   return {
     dialect: 'postgres',
