@@ -69,6 +69,8 @@ export const startTestServer = async (
       HADOOP_ECO_CREDENTIALS: 'test-id:test-secret-1234@proj-a,other-id:other-secret-1234@proj-b',
       HADOOP_ECO_ADMIN_TOKEN: ADMIN_TOKEN,
       HADOOP_ECO_TIME_SCALE: '1',
+      // the generated secret key goes beside the test's database, never into the repository
+      HADOOP_ECO_DATA_DIR: dir,
     }),
     ...over,
   }

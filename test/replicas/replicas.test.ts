@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +27,9 @@ describe('two replicas on one PostgreSQL database', () => {
     env = {
       HADOOP_ECO_DATABASE_URL: db.url,
       HADOOP_ECO_CREDENTIALS: 'rep-id:rep-secret-123@replicas',
+      // Replicas share the key that seals stored passwords (SECURITY.md).
+      HADOOP_ECO_SECRET_KEY: randomBytes(32).toString('base64'),
+      HADOOP_ECO_DATA_DIR: dir,
       HADOOP_ECO_TIME_SCALE: '0.01',
       HADOOP_ECO_POLL_MS: '20',
       // A dead replica's leases must expire before the survivor may take its clusters.

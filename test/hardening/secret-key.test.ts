@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../src/clock.js'
+import { loadConfig } from '../../src/config.js'
+import { createServer, type Server } from '../../src/server.js'
+import { createSecretBox } from '../../src/services/secret-box.js'
+import { freshDatabase, TEST_BACKEND, validBody } from '../helpers.js'
+import { b64, BASE } from '../api/util.js'
+
+/** Where the key that seals stored passwords comes from, and what the server refuses. */
+describe('the secret key', () => {
+  const dirs: string[] = []
+  const servers: Server[] = []
+  const drops: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close()
+    for (const d of drops.splice(0)) await d()
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+
+  const setup = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-key-'))
+    dirs.push(dir)
+    const db = await freshDatabase(dir)
+    drops.push(db.drop)
+    return { dir, url: db.url }
+  }
+  const start = async (env: Record<string, string>) => {
+    const s = await createServer(loadConfig({ HADOOP_ECO_CREDENTIALS: 'k-id:k-secret-1234@p', ...env }), {
+      clock: new ManualClock(Date.UTC(2026, 0, 1)),
+      logger: pino({ level: 'silent' }),
+      startReconciler: false,
+    })
+    servers.push(s)
+    return s
+  }
+  const headers = { 'credential-id': 'k-id', 'credential-secret': 'k-secret-1234' }
+  const storedPw = async (s: Server, name: string) => {
+    const row = await s.store.database.db
+      .selectFrom('clusters')
+      .select('spec')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow()
+    return (JSON.parse(row.spec) as { adminInfo: { userPw: string } }).adminInfo.userPw
+  }
+
+  it('is generated on first start into the data directory, 0600, and reused after a restart', async () => {
+    const { dir, url } = await setup()
+    const env = { HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_DATA_DIR: dir }
+    const first = await start(env)
+    const file = join(dir, 'secret.key')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+    expect(key.length).toBe(32)
+    const res = await first.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers,
+      payload: validBody({ name: 'keyed', adminInfo: { userId: 'u', userPw: b64('Pw-1') } }),
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    await first.close()
+    servers.splice(0)
+
+    const second = await start(env)
+    expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')).toEqual(key)
+    expect(createSecretBox(key).open(await storedPw(second, 'keyed'))).toBe(b64('Pw-1'))
+  })
+
+  it('refuses a key file that other users can read', async () => {
+    const { dir, url } = await setup()
+    const env = { HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_DATA_DIR: dir }
+    await (await start(env)).close()
+    servers.splice(0)
+    chmodSync(join(dir, 'secret.key'), 0o644)
+    await expect(start(env)).rejects.toThrow(/readable by other users .*chmod 600/)
+  })
+
+  it('refuses to start with another key than the one the database is sealed with', async () => {
+    const { dir, url } = await setup()
+    await (await start({ HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_DATA_DIR: dir })).close()
+    servers.splice(0)
+    await expect(
+      start({ HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_SECRET_KEY: randomBytes(32).toString('base64') }),
+    ).rejects.toThrow(/passwords are sealed with key \w+, but this server's key is \w+/)
+  })
+
+  it('takes HADOOP_ECO_SECRET_KEY as hex or base64, and names a bad one', async () => {
+    const { url } = await setup()
+    const hex = randomBytes(32).toString('hex')
+    const s = await start({ HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_SECRET_KEY: hex })
+    expect(s.app).toBeTruthy()
+    for (const bad of ['short', randomBytes(16).toString('base64'), 'z'.repeat(64)])
+      expect(() => loadConfig({ HADOOP_ECO_SECRET_KEY: bad })).toThrow(
+        /HADOOP_ECO_SECRET_KEY: expected 32 bytes/,
+      )
+  })
+
+  it('seals passwords a database stored before sealing existed, on the first start with a key', async () => {
+    const { dir, url } = await setup()
+    const key = randomBytes(32)
+    const env = {
+      HADOOP_ECO_DATABASE_URL: url,
+      HADOOP_ECO_SECRET_KEY: key.toString('base64'),
+      HADOOP_ECO_DATA_DIR: dir,
+    }
+    const s = await start(env)
+    const res = await s.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers,
+      payload: validBody({ name: 'legacy', adminInfo: { userId: 'u', userPw: b64('Old-Pw') } }),
+    })
+    expect(res.statusCode).toBe(200)
+    // make it look like a 0.1 database: the password in clear, no key recorded
+    const { db } = s.store.database
+    const row = await db
+      .selectFrom('clusters')
+      .select('spec')
+      .where('name', '=', 'legacy')
+      .executeTakeFirstOrThrow()
+    const spec = JSON.parse(row.spec) as { adminInfo: { userPw: string } }
+    spec.adminInfo.userPw = b64('Old-Pw')
+    await db
+      .updateTable('clusters')
+      .set({ spec: JSON.stringify(spec) })
+      .where('name', '=', 'legacy')
+      .execute()
+    await db.deleteFrom('settings').execute()
+    await s.close()
+    servers.splice(0)
+
+    const again = await start(env)
+    const sealed = await storedPw(again, 'legacy')
+    expect(sealed).toMatch(/^enc:v1:/)
+    expect(createSecretBox(key).open(sealed)).toBe(b64('Old-Pw'))
+  })
+
+  it.runIf(TEST_BACKEND === 'sqlite')(
+    'an in-memory database gets a key that lives and dies with it',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-key-'))
+      dirs.push(dir)
+      await start({ HADOOP_ECO_DATABASE_URL: 'sqlite::memory:', HADOOP_ECO_DATA_DIR: dir })
+      expect(() => statSync(join(dir, 'secret.key'))).toThrow()
+    },
+  )
+})
