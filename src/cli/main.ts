@@ -10,6 +10,7 @@ Server commands:
     --host H --port P           listen address (HADOOP_ECO_HOST / HADOOP_ECO_PORT; 127.0.0.1:8080)
     --database-url URL          sqlite:<path> | sqlite::memory: | postgres://... (HADOOP_ECO_DATABASE_URL)
     --time-scale X              simulator speed (HADOOP_ECO_TIME_SCALE, default 0.02)
+    --data-dir DIR              where the generated secret.key lives (HADOOP_ECO_DATA_DIR)
     --no-migrate                do not apply migrations on start
   migrate                       apply database migrations and exit
   credentials create --project P [--owner O] [-o json]
