@@ -257,8 +257,16 @@ const openPostgres = async (url: string): Promise<Database> => {
   const pg = await import('pg')
   // int8 columns hold epoch milliseconds, well inside Number's exact range.
   pg.default.types.setTypeParser(20, (v: string) => Number(v))
-  // A server that does not answer fails a checkout after 5 s (503) instead of hanging the request.
-  const pool = new pg.default.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
+  // A server that stops answering (a network partition drops packets, no reset) fails a
+  // checkout after 5 s and a query after 30 s, as a 503, instead of hanging the request; TCP
+  // keep-alive finds dead idle connections.
+  const pool = new pg.default.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
+    keepAlive: true,
+  })
   // An idle connection the server drops (restart, admin kill) must not crash the process; the
   // pool replaces it on the next checkout.
   pool.on('error', () => undefined)
@@ -326,7 +334,7 @@ export const isDatabaseUnavailable = (error: unknown): boolean => {
   const message = (error as { message?: unknown }).message
   return (
     typeof message === 'string' &&
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|connection is closed/i.test(
       message,
     )
   )
