@@ -298,7 +298,11 @@ export const createReconciler = (deps: Deps) => {
       const names = new Set(live.map((v) => v.name))
       const masters = masterCountFor(c.spec.isHa)
       for (let i = 1; i <= Math.max(masters, c.nextMasterIndex - 1); i++) names.add(vmName(c.name, true, i))
-      const maxWorker = Math.max(c.nextWorkerIndex - 1, c.spec.workerCnt, c.targetWorkerCnt)
+      // A scale-out asks the provider for its new workers (nextWorkerIndex upwards) before it
+      // records them, and a delete landing in between wins the row: those workers then exist
+      // only at the provider, so the range reaches as far as that scale-out could have gone.
+      const scaleOutReach = c.nextWorkerIndex - 1 + Math.max(0, c.targetWorkerCnt - c.workerCnt)
+      const maxWorker = Math.max(scaleOutReach, c.spec.workerCnt, c.targetWorkerCnt)
       for (let i = 1; i <= maxWorker; i++) names.add(vmName(c.name, false, i))
       const toMark = live.filter((v) => v.status !== 'Terminating')
       if (toMark.length > 0)
@@ -475,10 +479,13 @@ export const createReconciler = (deps: Deps) => {
     }
   }
 
-  /** Claims and reconciles due work until none is left at the current time. Returns passes run. */
-  const drain = async (limit = Infinity): Promise<number> => {
+  /**
+   * Claims and reconciles due work until none is left at the current time, or `keepGoing` says
+   * stop (checked between batches). Returns passes run.
+   */
+  const drain = async (limit = Infinity, keepGoing: () => boolean = () => true): Promise<number> => {
     let passes = 0
-    while (passes < limit) {
+    while (passes < limit && keepGoing()) {
       const ids = await store.work.claim(owner, now(), deps.leaseMs, deps.concurrency)
       if (ids.length === 0) break
       await Promise.all(ids.map(reconcile))
@@ -493,7 +500,9 @@ export const createReconciler = (deps: Deps) => {
   const loop = async () => {
     while (running) {
       try {
-        await drain()
+        // A backlog can keep a drain busy for seconds (at time scale 0, until every cluster is
+        // Running); shutdown must not wait for it, only for the batch under way.
+        await drain(Infinity, () => running)
       } catch (e) {
         logger.error({ err: e }, 'reconciler loop error')
       }
