@@ -5,6 +5,7 @@ import type { ClusterSortField, PageRequest } from '../domain/paging.js'
 import type { ApiKeyStatus, ClusterStatus } from '../domain/statuses.js'
 import type { Database } from './db.js'
 import type { ClustersTable, Tables } from './tables.js'
+import { hasNul } from './text.js'
 
 export type ClusterRow = Selectable<ClustersTable>
 
@@ -171,6 +172,7 @@ export const createClusterStore = (database: Database) => {
      * skips the row and its JSON. Callers must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
+      if (hasNul(id)) return undefined
       const rev = database.writeGeneration ? database.writeGeneration() : await stamp(project)
       const key = `${project}\u0000${id}`
       const hit = cached(records, key, rev)
@@ -183,6 +185,7 @@ export const createClusterStore = (database: Database) => {
     },
 
     async getById(id: string, trx: Kysely<Tables> = db): Promise<ClusterRecord | undefined> {
+      if (hasNul(id)) return undefined
       const row = await trx.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toRecord(row) : undefined
     },
@@ -220,6 +223,8 @@ export const createClusterStore = (database: Database) => {
       page: PageRequest<ClusterSortField>,
       now: number,
     ): Promise<{ rows: ClusterRecord[]; total: number }> {
+      if ((filter.name && hasNul(filter.name)) || (filter.apiKeyStatus && hasNul(filter.apiKeyStatus)))
+        return { rows: [], total: 0 }
       const rev = await stamp(filter.project)
       const queryKey = JSON.stringify([
         filter.project,

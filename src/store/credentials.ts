@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { Database } from './db.js'
 import type { CredentialsTable } from './tables.js'
+import { hasNul } from './text.js'
 
 export type CredentialRow = Selectable<CredentialsTable>
 
@@ -11,6 +12,7 @@ export const createCredentialStore = (database: Database) => {
   )
   return {
     async getActive(id: string): Promise<CredentialRow | undefined> {
+      if (hasNul(id)) return undefined
       const [row] = await byId([id])
       return row
     },
@@ -23,6 +25,7 @@ export const createCredentialStore = (database: Database) => {
       return Number(res.numInsertedOrUpdatedRows ?? 0) === 1
     },
     async get(id: string): Promise<CredentialRow | undefined> {
+      if (hasNul(id)) return undefined
       return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst()
     },
     async list(): Promise<CredentialRow[]> {
@@ -42,6 +45,7 @@ export const createCredentialStore = (database: Database) => {
       return Number(n)
     },
     async revoke(id: string, now: number): Promise<boolean> {
+      if (hasNul(id)) return false
       const res = await db
         .updateTable('credentials')
         .set({ revoked_at: now })

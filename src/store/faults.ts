@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Database } from './db.js'
 import type { FaultsTable, Tables } from './tables.js'
+import { hasNul } from './text.js'
 
 export type FaultRow = Selectable<FaultsTable>
 
@@ -12,6 +13,7 @@ export const createFaultStore = ({ db }: Database) => ({
     return db.selectFrom('faults').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').execute()
   },
   async remove(id: string): Promise<boolean> {
+    if (hasNul(id)) return false
     const res = await db.deleteFrom('faults').where('id', '=', id).executeTakeFirst()
     return Number(res.numDeletedRows) === 1
   },

@@ -3,6 +3,7 @@ import type { PageRequest, VmSortField } from '../domain/paging.js'
 import type { VmStatus } from '../domain/statuses.js'
 import type { Database } from './db.js'
 import type { Tables, VmsTable } from './tables.js'
+import { hasNul } from './text.js'
 
 export type VmRow = Selectable<VmsTable>
 
@@ -54,6 +55,8 @@ export const createVmStore = (database: Database) => {
       filter: VmListFilter,
       page: PageRequest<VmSortField>,
     ): Promise<{ rows: VmRow[]; total: number }> {
+      if ([filter.name, filter.ip, filter.instanceId, filter.status].some((f) => f && hasNul(f)))
+        return { rows: [], total: 0 }
       let base = db.selectFrom('vms').where('cluster_id', '=', filter.clusterId).where('ended_at', 'is', null)
       if (filter.name) base = base.where(contains('name', filter.name))
       if (filter.ip) base = base.where(contains('ip', filter.ip))

@@ -85,6 +85,23 @@ describe('credentials', () => {
     }
   })
 
+  it('answers 404 for an id holding U+0000 (PostgreSQL refused to compare it: a 500)', async () => {
+    for (const nul of ['%00', `${id}%00`, 'a%00b']) {
+      for (const res of [
+        await api(s).get(nul),
+        await api(s).vms(nul),
+        await api(s).events(nul),
+        await api(s).delete(nul),
+        await api(s).scale(nul, 'out', 1),
+        await api(s).scale(nul, 'in', 1, 'DELETE'),
+      ])
+        expectError(res, 404, 'CLUSTER_NOT_FOUND')
+    }
+    for (const url of ['/_admin/credentials/%00', '/_admin/credentials/test-id%00'])
+      expectError(await s.app.inject({ method: 'DELETE', url, headers: ADMIN }), 404, 'NOT_FOUND')
+    expect((await api(s).get(id)).json().status).toBe('Initializing')
+  })
+
   describe('projects', () => {
     it("another project's cluster does not exist: 404 on every operation", async () => {
       const other = api(s, s.otherHeaders)
@@ -156,6 +173,25 @@ describe('credentials', () => {
       )
       // the others keep working
       expect((await api(s).get(cid)).statusCode).toBe(200)
+    })
+
+    it('refuses an owner label with control characters (U+0000 cannot be stored in PostgreSQL)', async () => {
+      for (const owner of ['a\u0000b', 'line\nbreak', '\u001b[31mred', 'del\u007f']) {
+        const res = await s.app.inject({
+          method: 'POST',
+          url: '/_admin/credentials',
+          headers: ADMIN,
+          payload: { project: 'proj-a', owner },
+        })
+        expect(expectError(res, 400, 'INVALID_VALUE').errors[0]?.field).toBe('owner')
+      }
+      const ok = await s.app.inject({
+        method: 'POST',
+        url: '/_admin/credentials',
+        headers: ADMIN,
+        payload: { project: 'proj-a', owner: 'Ünïcode ok \ud83d\ude00' },
+      })
+      expect(ok.statusCode, ok.body).toBe(201)
     })
 
     it('a credential of a new project sees none of the existing clusters', async () => {

@@ -111,6 +111,37 @@ describe('extensions (DESIGN sections 6 and 7)', () => {
       })
       expectError(res, 400, 'INVALID_VALUE')
     })
+
+    it('refuses control characters in globs and counts beyond 32 bits; a fault id with U+0000 is 404', async () => {
+      // Each of these was a 500 on PostgreSQL (U+0000 in text, integer out of range).
+      for (const [payload, field] of [
+        [{ fault: 'apiError', match: { path: '/x\u0000' } }, 'match.path'],
+        [{ fault: 'provisionFailure', match: { clusterName: 'a\nb' } }, 'match.clusterName'],
+        [{ fault: 'apiError', match: { path: '/x' }, times: 2 ** 31 }, 'times'],
+        [{ fault: 'apiError', match: { path: '/x' }, times: 1e20 }, 'times'],
+      ] as const) {
+        const res = await s.app.inject({ method: 'POST', url: '/_admin/faults', headers: ADMIN, payload })
+        expect(expectError(res, 400, 'INVALID_VALUE').errors[0]?.field).toBe(field)
+      }
+      expectError(
+        await s.app.inject({ method: 'DELETE', url: '/_admin/faults/%00', headers: ADMIN }),
+        404,
+        'NOT_FOUND',
+      )
+      const largest = await s.app.inject({
+        method: 'POST',
+        url: '/_admin/faults',
+        headers: ADMIN,
+        payload: { fault: 'apiError', match: { path: '/matches/nothing' }, times: 2 ** 31 - 1 },
+      })
+      expect(largest.statusCode, largest.body).toBe(201)
+      const removed = await s.app.inject({
+        method: 'DELETE',
+        url: `/_admin/faults/${largest.json().id}`,
+        headers: ADMIN,
+      })
+      expect(removed.statusCode).toBe(204)
+    })
   })
 
   describe('POST /_admin/reset', () => {

@@ -331,6 +331,11 @@ describe('GET /clusters: paging, sorting, filtering', () => {
       expect(await names('name=same-a')).toEqual(['same-a'])
     })
 
+    it('a filter holding U+0000 matches nothing (PostgreSQL refused the query: a 500)', async () => {
+      for (const q of ['name=%00', 'name=test%00', 'apiKeyStatus=%00', 'name=a&apiKeyStatus=imp%00'])
+        expect(await names(q)).toEqual([])
+    })
+
     it('apiKeyStatus is a case-insensitive substring', async () => {
       const byStatus = (k: string) =>
         all

@@ -31,6 +31,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest()
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** No label or glob has a use for control characters; U+0000 cannot even be stored in PostgreSQL. */
+const hasControl = (s: string) => [...s].some((ch) => ch < ' ' || ch === '\u007f')
+/** `times_left` is a 32-bit integer column. */
+const MAX_TIMES = 2_147_483_647
 const bad = (field: string, message: string) =>
   new AppError('INVALID_VALUE', message, [{ field, code: 'INVALID_VALUE', message }])
 
@@ -63,6 +67,8 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     if (!isObj(body) || typeof body.project !== 'string') throw bad('project', 'project is required')
     if (body.owner !== undefined && typeof body.owner !== 'string')
       throw bad('owner', 'owner must be a string')
+    if (typeof body.owner === 'string' && hasControl(body.owner))
+      throw bad('owner', 'owner must not contain control characters')
     const c = await credentials.create(body.project, body.owner as string | undefined)
     reply.code(201)
     return { id: c.id, secret: c.secret, project: c.project, owner: c.owner }
@@ -82,8 +88,11 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     const match = body.match === undefined ? {} : body.match
     if (!isObj(match)) throw bad('match', 'match must be an object')
     for (const k of ['clusterName', 'path'] as const)
-      if (match[k] !== undefined && (typeof match[k] !== 'string' || match[k] === ''))
-        throw bad(`match.${k}`, `match.${k} must be a non-empty glob`)
+      if (
+        match[k] !== undefined &&
+        (typeof match[k] !== 'string' || match[k] === '' || hasControl(match[k] as string))
+      )
+        throw bad(`match.${k}`, `match.${k} must be a non-empty glob without control characters`)
     if (body.fault === 'apiError' && match.path === undefined)
       throw bad('match.path', 'an apiError fault needs match.path')
     if (body.fault !== 'apiError' && match.clusterName === undefined)
@@ -95,8 +104,11 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminDeps) => {
     )
       throw bad('status', 'status must be an HTTP error status (400-599)')
     const times = body.times ?? null
-    if (times !== null && (typeof times !== 'number' || !Number.isInteger(times) || times < 1))
-      throw bad('times', 'times must be a positive integer')
+    if (
+      times !== null &&
+      (typeof times !== 'number' || !Number.isInteger(times) || times < 1 || times > MAX_TIMES)
+    )
+      throw bad('times', `times must be an integer from 1 to ${MAX_TIMES}`)
     const row = {
       id: randomUUID(),
       cluster_name_glob: (match.clusterName as string | undefined) ?? null,
