@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { createServer as createHttpServer, type RequestListener } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http'
+import type { Duplex } from 'node:stream'
 import { AppError, REASON_PHRASES, type ErrorCode } from '../domain/errors.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyStore } from '../store/idempotency.js'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 import { envelope, registerErrorHandling, sendError } from './plugins/errors.js'
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
@@ -45,6 +52,11 @@ const safeHeaders = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADERS.has(k) ? '[redacted]' : v]))
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+/** The client's X-Request-Id when it is a sane token, else a fresh one. */
+const requestIdOf = (req: IncomingMessage): string => {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
 export const BODY_LIMIT = 1024 * 1024
 
 /** Builds the HTTP app. Never listens: main.ts does, tests use app.inject(). */
@@ -68,6 +80,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
           requestTimeout: http.requestTimeoutMs,
           keepAliveTimeout: http.keepAliveTimeoutMs,
           connectionsCheckingInterval: Math.min(1000, http.headersTimeoutMs),
+          // Node would answer a missing Host with a bare 400; the onRequest hook below does it
+          // with the envelope.
+          requireHostHeader: false,
         },
         handler,
       ),
@@ -99,15 +114,17 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     // No per-request child logger (it costs on every request): the two places that log a
     // request put its id in the line themselves.
     childLoggerFactory: (logger) => logger,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-    },
+    genReqId: requestIdOf,
     // Validation is the domain's job (every rule has its own code); schemas here document the
     // wire and drive serialization.
     schemaErrorFormatter: (errors) => new Error(errors.map((e) => e.message).join('; ')),
     ajv: { customOptions: { strict: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    // Shutdown (DESIGN section 1) finishes what reached us: a request that arrives on an open
+    // keep-alive connection while closing is served, with `Connection: close`, instead of
+    // Fastify's 503 (a 5xx outside our envelope for a request we could answer; the database
+    // stays open until every connection is done).
+    return503OnClosing: false,
     // Errors the router raises before any hook runs still get the envelope and a request id.
     frameworkErrors: (err, req, reply) => {
       reply.header('x-request-id', req.id)
@@ -121,6 +138,37 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     },
   })
   app.setValidatorCompiler(() => () => true)
+  // CONNECT (a proxy tunnel) never reaches the router, and without a listener Node drops the
+  // connection without a word: answer 405 with the envelope instead.
+  app.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    const body = JSON.stringify(
+      envelope(405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported', (req.url ?? '').split('?')[0] ?? ''),
+    )
+    socket.on('error', () => undefined)
+    socket.end(
+      `HTTP/1.1 405 ${REASON_PHRASES[405]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestIdOf(req)}\r\nConnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
+    )
+  })
+  // Likewise an Expect other than 100-continue: Node would answer a bare 417 itself.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(
+      envelope(
+        417,
+        'EXPECTATION_FAILED',
+        'the only expectation supported is "Expect: 100-continue"',
+        (req.url ?? '').split('?')[0] ?? '',
+      ),
+    )
+    res.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-request-id': requestIdOf(req),
+      connection: 'close',
+    })
+    res.end(body)
+  })
 
   // The API speaks JSON only (DESIGN section 2): any other body is 415, text/plain included.
   // A DELETE may carry `Content-Type: application/json` without a body, as generic clients send
@@ -129,6 +177,10 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   const json = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '' && req.method === 'DELETE') return done(null, undefined)
+    // Absurd nesting is refused before parsing: code that walks a body recursively (the
+    // Idempotency-Key hash) would overflow the stack on it (a 500).
+    if (nestsDeeperThan(body as string))
+      return done(new AppError('INVALID_JSON', `request body nests deeper than ${MAX_JSON_DEPTH} levels`))
     return json(req, body as string, done)
   })
 
@@ -158,6 +210,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   // then apiError faults (DESIGN section 7), which answer before any route runs.
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
+    // RFC 9112 section 3.2: an HTTP/1.1 request without Host is a 400.
+    if (req.headers.host === undefined && req.raw.httpVersion === '1.1')
+      return done(new AppError('MALFORMED_REQUEST', 'an HTTP/1.1 request must have a Host header'))
     const path = req.url.split('?')[0] ?? req.url
     // The common case (no fault configured, list fresh) stays synchronous: this runs on every request.
     if (path.startsWith('/_admin') || deps.faults.noneCached()) return done()
@@ -186,8 +241,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   app.get('/healthz', { schema: { tags: ['operations'] } }, () => ({ status: 'ok' }))
+  // A closing server says so at once, so a balancer stops sending before the connections end.
+  let closing = false
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   app.get('/readyz', { schema: { tags: ['operations'] } }, async (_req, reply) => {
-    const r = await deps.ready()
+    const r = closing ? { ok: false, checks: { server: 'shutting down' } } : await deps.ready()
     reply.code(r.ok ? 200 : 503)
     return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
   })

@@ -77,6 +77,33 @@ describe('HTTP behaviour', () => {
       expectError(res, 400, 'INVALID_JSON')
     })
 
+    it('answers 400 INVALID_JSON to a body nested deeper than 128 levels, Idempotency-Key or not', async () => {
+      const nested = (name: string, depth: number) =>
+        JSON.stringify(validBody({ name })).replace(/}$/, `,"x":${'['.repeat(depth)}${']'.repeat(depth)}}`)
+      // The key made the server hash the parsed body with JSON.stringify, which overflowed the stack: a 500.
+      for (const key of [undefined, 'deep-1']) {
+        const res = await post(nested('too-deep', 10_000), 'application/json', {
+          ...s.headers,
+          ...(key ? { 'idempotency-key': key } : {}),
+        })
+        expect(expectError(res, 400, 'INVALID_JSON').message).toMatch(/nests deeper than 128 levels/)
+      }
+      const scale = await s.app.inject({
+        method: 'POST',
+        url: `${BASE}/any/scale-out`,
+        headers: { ...s.headers, 'content-type': 'application/json', 'idempotency-key': 'deep-2' },
+        payload: `{"scaleCnt":1,"x":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      })
+      expectError(scale, 400, 'INVALID_JSON')
+      expect((await api(s).list('name=too-deep')).json().totalElements).toBe(0)
+      // Nesting within the limit is an ignored unknown field, as before.
+      const ok = await post(nested('deep-enough', 120), 'application/json', {
+        ...s.headers,
+        'idempotency-key': 'deep-3',
+      })
+      expect(ok.statusCode, ok.body).toBe(200)
+    })
+
     it('deletes with a Content-Type: application/json header and no body (as generic clients send)', async () => {
       const id = await createCluster(s, { name: 'delete-with-ct' })
       const res = await s.app.inject({
@@ -147,6 +174,68 @@ describe('HTTP behaviour', () => {
       })
       expectError(res, 404, 'NOT_FOUND')
       expect(res.headers['x-request-id']).toBe('long-1')
+    })
+
+    /** One raw exchange with a real listener: Node answers these before Fastify's router sees them. */
+    let port: number | undefined
+    const rawHttp = async (request: string) => {
+      const { connect } = await import('node:net')
+      port ??= Number(new URL(await s.app.listen({ port: 0, host: '127.0.0.1' })).port)
+      const raw = await new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = []
+        const socket = connect({ port: port!, host: '127.0.0.1' }, () => socket.write(request))
+        socket.on('data', (c: Buffer) => chunks.push(c))
+        socket.on('error', reject)
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      })
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))
+      expect(Object.keys(body).sort()).toEqual([
+        'code',
+        'error',
+        'errors',
+        'message',
+        'path',
+        'status',
+        'timestamp',
+      ])
+      return { raw, body }
+    }
+
+    it('answers CONNECT with 405 and the envelope instead of dropping the connection', async () => {
+      const { raw, body } = await rawHttp('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+      expect(raw).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/)
+      expect(raw).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/i)
+      expect(body).toMatchObject({ status: 405, error: 'Method Not Allowed', code: 'METHOD_NOT_ALLOWED' })
+    })
+
+    it('answers an Expect other than 100-continue with 417 and the envelope (Node sent a bare 417)', async () => {
+      const payload = JSON.stringify(validBody({ name: 'expects-much' }))
+      const { raw, body } = await rawHttp(
+        `POST ${BASE} HTTP/1.1\r\nHost: x\r\nCredential-ID: test-id\r\nCredential-Secret: test-secret-1234\r\n` +
+          `X-Request-Id: expect-1\r\nExpect: the-unexpected\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+      )
+      expect(raw).toMatch(/^HTTP\/1\.1 417 Expectation Failed\r\n/)
+      expect(raw).toMatch(/\r\nx-request-id: expect-1\r\n/i)
+      expect(body).toMatchObject({
+        status: 417,
+        error: 'Expectation Failed',
+        code: 'EXPECTATION_FAILED',
+        path: BASE,
+      })
+      expect((await api(s).list('name=expects-much')).json().totalElements).toBe(0)
+    })
+
+    it('answers an HTTP/1.1 request without Host with 400 and the envelope (Node sent a bare 400)', async () => {
+      const { raw, body } = await rawHttp(
+        `GET ${BASE} HTTP/1.1\r\nCredential-ID: test-id\r\nCredential-Secret: test-secret-1234\r\nConnection: close\r\n\r\n`,
+      )
+      expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(raw).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i)
+      expect(body).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST', path: BASE })
+      // HTTP/1.0 has no Host requirement.
+      const old = await rawHttp(`GET /v2/hadoop-eco/nothing HTTP/1.0\r\n\r\n`)
+      expect(old.body).toMatchObject({ status: 404, code: 'NOT_FOUND' })
     })
 
     it('answers a malformed URL with 400 INVALID_PARAMETER and the envelope', async () => {
