@@ -214,6 +214,51 @@ const reconciler = async () => {
   return out
 }
 
+/**
+ * What the abuse limits cost on the hot path: GET one cluster on two servers, one with the
+ * default limits (600,000 requests a minute per credential, 300 failed authentications per
+ * address), one with both off, rounds alternating so drift hits both alike.
+ */
+const limits = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
+  const servers = {}
+  for (const [label, env] of [
+    ['on', {}],
+    ['off', { HADOOP_ECO_RATE_LIMIT: '0', HADOOP_ECO_AUTH_FAILURE_LIMIT: '0' }],
+  ]) {
+    const url = `sqlite:${join(dir, `${label}.db`)}`
+    const ids = await seed(url, { project: 'bench', count: 1000 })
+    const srv = await startServer(dir, { HADOOP_ECO_DATABASE_URL: url, ...env })
+    servers[label] = { srv, url: `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters/${ids[42]}` }
+    await load({ url: servers[label].url, headers, connections: 50, duration: 3 })
+  }
+  const runs = { on: [], off: [] }
+  for (let r = 0; r < ROUNDS; r++)
+    for (const label of r % 2 === 0 ? ['on', 'off'] : ['off', 'on'])
+      runs[label].push(
+        summary(await load({ url: servers[label].url, headers, connections: 50, duration: DURATION })),
+      )
+  for (const { srv } of Object.values(servers)) await srv.stop()
+  rmSync(dir, { recursive: true, force: true })
+  const ratios = runs.on.map((on, i) => on.rps / runs.off[i].rps)
+  const out = {
+    getWithLimits: {
+      ...runs.on[0],
+      rps: median(runs.on.map((x) => x.rps)),
+      rounds: runs.on.map((x) => x.rps),
+    },
+    getWithoutLimits: {
+      ...runs.off[0],
+      rps: median(runs.off.map((x) => x.rps)),
+      rounds: runs.off.map((x) => x.rps),
+    },
+    onOfOffPct: Math.round(median(ratios) * 1000) / 10,
+  }
+  console.log(JSON.stringify({ limits: out }, null, 2))
+  return out
+}
+
+if (which === 'limits' || which === 'all') results.limits = await limits()
 if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')
 if (which === 'postgres' || which === 'all') results.postgres = await api('postgres')
 if (which === 'reconciler' || which === 'all') results.reconciler = await reconciler()
