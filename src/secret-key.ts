@@ -37,7 +37,7 @@ export const loadSecretKey = (config: Pick<Config, 'secretKey' | 'dataDir' | 'da
     return { key: randomBytes(32), source: 'ephemeral' }
 
   const path = join(config.dataDir, SECRET_KEY_FILE)
-  mkdirSync(config.dataDir, { recursive: true })
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   if (!existsSync(path)) {
     const generated = generateKeyFile(path)
     if (generated) return { key: generated, source: 'generated', path }

@@ -73,7 +73,8 @@ const runMigrations = async (db: Kysely<Tables>, dialect: Dialect) => {
 
 const openSqlite = (path: string, opts: OpenOptions): Database => {
   const memory = path === ':memory:'
-  if (!memory) mkdirSync(dirname(path), { recursive: true })
+  // Created private: it holds the database and, by default, the key that seals its passwords.
+  if (!memory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const raw = new SQLite(path)
   raw.pragma('journal_mode = WAL')
   // NORMAL: a commit is in the WAL before its request is answered, which survives a process

@@ -49,11 +49,14 @@ describe('the secret key', () => {
   }
 
   it('is generated on first start into the data directory, 0600, and reused after a restart', async () => {
-    const { dir, url } = await setup()
+    const { dir, url: given } = await setup()
+    // on SQLite, a database in a folder that does not exist yet: it is created private
+    const url = TEST_BACKEND === 'sqlite' ? `sqlite:${join(dir, 'data', 'hadoop-eco.db')}` : given
     const env = { HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_DATA_DIR: dir }
     const first = await start(env)
     const file = join(dir, 'secret.key')
     expect(statSync(file).mode & 0o777).toBe(0o600)
+    if (TEST_BACKEND === 'sqlite') expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700)
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
     expect(key.length).toBe(32)
     const res = await first.app.inject({
