@@ -138,7 +138,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     },
     now,
     isUnavailable: isDatabaseUnavailable,
-    digest: box.mac,
+    secrets: box,
     limits: createAbuseLimits({
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,

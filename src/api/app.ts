@@ -13,6 +13,7 @@ import { AppError, REASON_PHRASES, type ErrorCode } from '../domain/errors.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
+import type { SecretBox } from '../services/secret-box.js'
 import type { IdempotencyStore } from '../store/idempotency.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 import { envelope, registerErrorHandling, sendError } from './plugins/errors.js'
@@ -34,8 +35,8 @@ export interface AppDeps {
   now: () => number
   /** Errors that mean "the database cannot serve this now": answered 503 with Retry-After. */
   isUnavailable: (error: unknown) => boolean
-  /** Keyed digest for stored request hashes (Idempotency-Key). */
-  digest: (data: string) => string
+  /** Keys the stored request digests and seals the stored responses (Idempotency-Key). */
+  secrets: Pick<SecretBox, 'mac' | 'seal' | 'open' | 'isSealed'>
   limits: AbuseLimits
   http: {
     headersTimeoutMs: number
@@ -253,7 +254,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
   })
 
-  const idempotency = createIdempotency({ store: deps.idempotencyStore, now: deps.now, digest: deps.digest })
+  const idempotency = createIdempotency({
+    store: deps.idempotencyStore,
+    now: deps.now,
+    digest: deps.secrets.mac,
+    box: deps.secrets,
+  })
   await app.register(async (scope) =>
     clusterRoutes(scope, {
       clusters: deps.clusters,

@@ -114,14 +114,20 @@ describe('secrets never appear in responses or logs', () => {
     record('get terminated', await api(s).get(id))
 
     // the admin API shows a new secret once (that response is the only exception)
-    const issued = await s.app.inject({
-      method: 'POST',
-      url: '/_admin/credentials',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      payload: { project: 'proj-a' },
-    })
+    // (with an Idempotency-Key: a retry must get the secret again, so the response is stored)
+    const issue = () =>
+      s.app.inject({
+        method: 'POST',
+        url: '/_admin/credentials',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'idempotency-key': 'issue-1' },
+        payload: { project: 'proj-a' },
+      })
+    const issued = await issue()
     expect(issued.statusCode).toBe(201)
     issuedSecret = issued.json().secret
+    const replayed = await issue()
+    expect(replayed.headers['idempotent-replayed']).toBe('true')
+    expect(replayed.json().secret).toBe(issuedSecret)
     expect(issuedSecret.length).toBeGreaterThan(20)
     const h = { 'credential-id': issued.json().id, 'credential-secret': issuedSecret }
     record('list with the issued credential', await api(s, h).list())

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.js'
+import type { SecretBox } from '../../services/secret-box.js'
 import type { IdempotencyStore } from '../../store/idempotency.js'
 
 const TTL_MS = 24 * 60 * 60 * 1000
@@ -23,13 +24,21 @@ export const createIdempotency = ({
   store,
   now,
   digest,
+  box,
 }: {
   store: IdempotencyStore
   now: () => number
   /** A keyed hash (HMAC): the stored digest of a body must not let anyone test guesses at its passwords. */
   digest: (data: string) => string
+  /**
+   * Encrypts stored responses: one may hold a secret shown once (POST /_admin/credentials),
+   * which a retry with the same key must get again but the database must not keep readable.
+   */
+  box: Pick<SecretBox, 'seal' | 'open' | 'isSealed'>
 }) => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  // Rows stored before responses were sealed replay as they are.
+  const openBody = (body: string | null) => (body && box.isSealed(body) ? box.open(body) : (body ?? ''))
 
   const preHandler = async (req: FastifyRequest, reply: FastifyReply, project: string): Promise<boolean> => {
     const raw = req.headers['idempotency-key']
@@ -75,7 +84,7 @@ export const createIdempotency = ({
           .code(row.response_status ?? 200)
           .header('idempotent-replayed', 'true')
           .type('application/json')
-          .send(row.response_body ?? '')
+          .send(openBody(row.response_body))
         return true
       }
       if (Date.now() > deadline)
@@ -98,7 +107,7 @@ export const createIdempotency = ({
         claim.project,
         claim.key,
         reply.statusCode,
-        typeof payload === 'string' ? payload : String(payload ?? ''),
+        box.seal(typeof payload === 'string' ? payload : String(payload ?? '')),
       )
     return payload
   }
