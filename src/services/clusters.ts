@@ -42,6 +42,13 @@ const sealedSpec = (spec: ClusterSpec, seal: (plain: string) => string): Cluster
   ...(spec.hiveDbInfo ? { hiveDbInfo: { ...spec.hiveDbInfo, userPw: seal(spec.hiveDbInfo.userPw) } } : {}),
 })
 
+type Trx = Parameters<Parameters<Store['transaction']>[0]>[0]
+/**
+ * Records, inside the transaction that acts, the answer a retry with the same Idempotency-Key
+ * must replay: a crash between acting and answering cannot make that retry act a second time.
+ */
+export type Recorder = (trx: Trx, result: ClusterRef) => Promise<void>
+
 const notFound = (id: string) => new AppError('CLUSTER_NOT_FOUND', `cluster ${id} not found`)
 const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({
   id: c.id,
@@ -62,7 +69,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
   }
 
   return {
-    async create(caller: Caller, body: unknown): Promise<ClusterRef> {
+    async create(caller: Caller, body: unknown, record?: Recorder): Promise<ClusterRef> {
       const spec = parseCreateCluster(body)
       const t = now()
       const id = randomUUID()
@@ -110,6 +117,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
             message: `create requested: ${spec.clusterType} ${spec.clusterVersion}, ${masters} master(s), ${spec.workerCnt} worker(s)`,
           })
           await store.work.enqueue(trx, id, t)
+          await record?.(trx, { id, name: spec.name, status: 'Initializing' })
         })
       } catch (e) {
         if (e instanceof DuplicateNameError)
@@ -199,7 +207,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
       return toPage(content, page, total)
     },
 
-    async delete(caller: Caller, id: string): Promise<ClusterRef> {
+    async delete(caller: Caller, id: string, record?: Recorder): Promise<ClusterRef> {
       // Retry once: a reconciler step may move the cluster between our read and our write.
       for (let attempt = 0; ; attempt++) {
         const c = await load(caller, id)
@@ -231,6 +239,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
                 : `delete requested while ${c.status}: the create in flight is cancelled`,
           })
           await store.work.enqueue(trx, c.id, t)
+          await record?.(trx, ref(c, 'Terminating'))
           return true
         })
         if (done) {
@@ -242,7 +251,13 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
       }
     },
 
-    async scale(caller: Caller, id: string, direction: 'out' | 'in', body: unknown): Promise<ClusterRef> {
+    async scale(
+      caller: Caller,
+      id: string,
+      direction: 'out' | 'in',
+      body: unknown,
+      record?: Recorder,
+    ): Promise<ClusterRef> {
       const n = parseScaleRequest(body)
       const c = await load(caller, id)
       const reject = (
@@ -307,6 +322,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
           message: `scale-${direction} of ${n} worker(s) requested (${c.workerCnt} -> ${target})`,
         })
         await store.work.enqueue(trx, c.id, t)
+        await record?.(trx, ref(c, 'Processing'))
         return true
       })
       if (!done) {

@@ -1,8 +1,23 @@
-import type { Selectable } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { Database } from './db.js'
-import type { IdempotencyTable } from './tables.js'
+import type { IdempotencyTable, Tables } from './tables.js'
 
 export type IdempotencyRow = Selectable<IdempotencyTable>
+
+const completeIn = async (
+  trx: Kysely<Tables>,
+  project: string,
+  key: string,
+  status: number,
+  body: string,
+): Promise<void> => {
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ state: 'done', response_status: status, response_body: body })
+    .where('project', '=', project)
+    .where('key', '=', key)
+    .execute()
+}
 
 export const createIdempotencyStore = ({ db, transaction }: Database) => ({
   /** Claims a key for a first request. False when the key is already taken. */
@@ -33,15 +48,10 @@ export const createIdempotencyStore = ({ db, transaction }: Database) => ({
       .executeTakeFirst()
   },
   async complete(project: string, key: string, status: number, body: string): Promise<void> {
-    await transaction((trx) =>
-      trx
-        .updateTable('idempotency_keys')
-        .set({ state: 'done', response_status: status, response_body: body })
-        .where('project', '=', project)
-        .where('key', '=', key)
-        .execute(),
-    )
+    await transaction((trx) => completeIn(trx, project, key, status, body))
   },
+  /** complete, inside a caller's transaction: the answer commits with the action or not at all. */
+  completeIn,
   /** Frees a key: the first request failed without acting, or the record expired. */
   async release(project: string, key: string, createdBefore?: number): Promise<void> {
     await transaction(async (trx) => {

@@ -121,6 +121,35 @@ describe('Idempotency-Key', () => {
     expect((await api(s).get(id)).json()).toMatchObject({ status: 'Running', workerCnt: 5 })
   })
 
+  it('a crash after acting but before answering does not make the retry act again', async () => {
+    const id = await createRunning(s, { name: 'idem-crash' })
+    // The process "dies" after the scale-out committed and before its answer was stored by
+    // onSend: that write is dropped.
+    const complete = s.store.idempotency.complete
+    s.store.idempotency.complete = async () => undefined
+    const send = () =>
+      s.app.inject({
+        method: 'POST',
+        url: `${BASE}/${id}/scale-out`,
+        headers: { ...s.headers, ...key('k-crash') },
+        payload: { scaleCnt: 1 },
+      })
+    try {
+      expect((await send()).statusCode).toBe(200)
+    } finally {
+      s.store.idempotency.complete = complete
+    }
+    await runUntilStatus(s, id, (st) => st === 'Running')
+    // Long after a pending claim would count as abandoned (60 s), the retry still replays.
+    await s.step(120_000)
+    const again = await send()
+    expect(again.statusCode).toBe(200)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    expect(again.json()).toEqual({ id, name: 'idem-crash', status: 'Processing' })
+    await s.step(600_000)
+    expect((await api(s).get(id)).json()).toMatchObject({ status: 'Running', workerCnt: 4 })
+  })
+
   it('forgets a key after 24 hours', async () => {
     const body = validBody({ name: 'idem-ttl' })
     const first = await api(s).create(body, key('k-ttl'))

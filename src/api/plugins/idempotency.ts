@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.js'
+import type { Recorder } from '../../services/clusters.js'
 import type { SecretBox } from '../../services/secret-box.js'
 import type { IdempotencyStore } from '../../store/idempotency.js'
 
@@ -96,6 +97,17 @@ export const createIdempotency = ({
     }
   }
 
+  /**
+   * For a route whose service acts in one transaction: writes the 200 it will answer in that
+   * same transaction (onSend writes it again, harmlessly, once it is sent).
+   */
+  const recorder = (req: FastifyRequest): Recorder | undefined => {
+    const claim = req.idempotency
+    if (!claim) return undefined
+    return (trx, result) =>
+      store.completeIn(trx, claim.project, claim.key, 200, box.seal(JSON.stringify(result)))
+  }
+
   /** Stores what the first request answered; a 5xx frees the key so a retry can act. */
   const onSend = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const claim = req.idempotency
@@ -112,5 +124,5 @@ export const createIdempotency = ({
     return payload
   }
 
-  return { preHandler, onSend }
+  return { preHandler, onSend, recorder }
 }

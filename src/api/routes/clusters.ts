@@ -111,7 +111,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: ClusterRefSchema, ...errors },
       },
     },
-    (req) => clusters.create(req.caller, req.body),
+    (req) => clusters.create(req.caller, req.body, idempotency.recorder(req)),
   )
   app.get(
     base,
@@ -181,7 +181,8 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: ClusterRefSchema, ...errors },
       },
     },
-    (req) => clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId),
+    (req) =>
+      clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId, idempotency.recorder(req)),
   )
   const scale = (direction: 'out' | 'in') => ({
     ...mutation,
@@ -195,7 +196,13 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
     },
   })
   app.post(`${base}/:clusterId/scale-out`, scale('out'), (req) =>
-    clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'out', req.body),
+    clusters.scale(
+      req.caller,
+      (req.params as { clusterId: string }).clusterId,
+      'out',
+      req.body,
+      idempotency.recorder(req),
+    ),
   )
   // The seed's scale-in example uses DELETE; both verbs are served.
   for (const method of ['POST', 'DELETE'] as const)
@@ -204,7 +211,13 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
       url: `${base}/:clusterId/scale-in`,
       ...scale('in'),
       handler: (req) =>
-        clusters.scale(req.caller, (req.params as { clusterId: string }).clusterId, 'in', req.body),
+        clusters.scale(
+          req.caller,
+          (req.params as { clusterId: string }).clusterId,
+          'in',
+          req.body,
+          idempotency.recorder(req),
+        ),
     })
   app.get(
     `${base}/:clusterId/events`,
