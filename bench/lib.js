@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import pg from 'pg'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
@@ -74,3 +75,23 @@ export const summary = (r) => ({
   timeouts: r.timeouts,
   total: r.requests.total,
 })
+
+/** A fresh PostgreSQL database next to `adminUrl`'s, for one run; `drop()` removes it. */
+export const pgDatabase = async (adminUrl, prefix) => {
+  const name = `hadoop_eco_${prefix}_${Date.now().toString(36)}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
+  }
+}

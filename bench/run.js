@@ -3,8 +3,7 @@
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
-import { freePort, load, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
+import { freePort, load, pgDatabase, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
 import { clusterSpec, seed, seedName } from './seed.js'
 
 const which = process.argv[2] ?? 'all'
@@ -50,32 +49,12 @@ const startServer = async (dir, env) => {
 
 const createBody = (name) => JSON.stringify(clusterSpec(name))
 
-/** A fresh PostgreSQL database for one benchmark, dropped afterwards. */
-const pgDatabase = async () => {
-  const name = `hadoop_eco_bench_${Date.now().toString(36)}`
-  const admin = new pg.Client({ connectionString: PG_URL })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(PG_URL)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`)
-      await c.end()
-    },
-  }
-}
-
 /** GET one cluster (against a bare node:http baseline), a filtered sorted counted list page, creates. */
 const api = async (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
   const db =
     backend === 'postgres'
-      ? await pgDatabase()
+      ? await pgDatabase(PG_URL, 'bench')
       : { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => {} }
   const t0 = Date.now()
   const ids = await seed(db.url, { project: 'bench', count: 100_000 })

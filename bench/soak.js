@@ -15,8 +15,7 @@ import { URLSearchParams } from 'node:url'
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
-import { freePort, rssMb, sleep, spawnNode, waitHttp, ROOT } from './lib.js'
+import { freePort, pgDatabase, rssMb, sleep, spawnNode, waitHttp, ROOT } from './lib.js'
 
 const argPg = process.argv.indexOf('--postgres')
 const PG_URL = argPg > 0 ? process.argv[argPg + 1] : process.env.SOAK_POSTGRES_URL
@@ -48,28 +47,9 @@ const TRANSITIONAL = new Set(['Initializing', 'Creating', 'Installing', 'Process
 
 // ---------------------------------------------------------------- the server under test
 
-const pgDatabase = async (adminUrl) => {
-  const name = `hadoop_eco_soak_${Date.now().toString(36)}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl })
-      await c.connect()
-      await c.query(`drop database if exists ${name} with (force)`)
-      await c.end()
-    },
-  }
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-soak-'))
 const database = PG_URL
-  ? await pgDatabase(PG_URL)
+  ? await pgDatabase(PG_URL, 'soak')
   : { url: `sqlite:${join(dir, 'soak.db')}`, drop: async () => undefined }
 const port = await freePort()
 const logFile = join(dir, 'server.log')
