@@ -42,6 +42,8 @@ const errors = {
   404: ErrorBodySchema,
   409: ErrorBodySchema,
   422: ErrorBodySchema,
+  429: ErrorBodySchema,
+  503: ErrorBodySchema,
 }
 const idParam = Type.Object({ clusterId: Type.String() })
 const pageQuery = {
