@@ -12,24 +12,25 @@ import {
   type CredentialService,
 } from './services/credentials.js'
 import { createFaultService } from './services/faults.js'
-import { createSecretBox, type SecretBox } from './services/secret-box.js'
+import { createSecretBox, SEALED_PREFIX, type SecretBox } from './services/secret-box.js'
 import { loadSecretKey } from './secret-key.js'
 import { createStore, isDatabaseUnavailable, openDatabase, type Store } from './store/index.js'
 import { createAbuseLimits } from './api/plugins/rate-limit.js'
 
 /**
- * Binds the database to the server's key on first start, sealing any password stored before
- * sealing existed; refuses to start with a key other than the one the database was bound to,
+ * Binds the database to the server's key on first start and seals any password still in clear;
+ * refuses to start with a key other than the one the database was bound to,
  * which would leave every stored password unreadable.
  */
 const sealStoredPasswords = async (store: Store, box: SecretBox) => {
-  const { keyId, claimed } = await store.secrets.claimKeyId(box.keyId)
+  const { keyId } = await store.secrets.claimKeyId(box.keyId)
   if (keyId !== box.keyId)
     throw new Error(
       `this database's passwords are sealed with key ${keyId}, but this server's key is ${box.keyId}: ` +
         'start it with the same HADOOP_ECO_SECRET_KEY (or data directory secret.key) as the first server',
     )
-  if (!claimed) return
+  // Every start, not only the first: a crash after the claim, or an older replica writing during
+  // a rolling upgrade, may have left passwords in clear. Sealed specs are skipped in SQL.
   await store.secrets.resealSpecs((text) => {
     const spec = JSON.parse(text) as { adminInfo?: { userPw?: string }; hiveDbInfo?: { userPw?: string } }
     let changed = false
@@ -85,6 +86,15 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
   const secretKey = loadSecretKey(config)
   const box = createSecretBox(secretKey.key)
   await sealStoredPasswords(store, box)
+  const DAY_MS = 24 * 60 * 60 * 1000
+  const purgeIdempotency = () => store.idempotency.purge(now() - DAY_MS, SEALED_PREFIX)
+  await purgeIdempotency()
+  // Replays last 24 h; the records would otherwise stay until their key is reused.
+  const purgeTimer = setInterval(
+    () => void purgeIdempotency().catch((e: unknown) => logger.warn({ err: e }, 'idempotency purge failed')),
+    60 * 60 * 1000,
+  )
+  purgeTimer.unref()
   logger.info(
     { keyId: box.keyId, source: secretKey.source, ...(secretKey.path ? { path: secretKey.path } : {}) },
     'stored passwords are sealed with this key',
@@ -131,7 +141,9 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         await store.credentials.countActive()
         checks.database = 'ok'
       } catch (e) {
-        checks.database = (e as Error).message
+        // The reason goes to the log only: it may name hosts and users.
+        logger.warn({ err: e }, 'readiness: database check failed')
+        checks.database = 'unavailable'
       }
       checks.reconciler = reconciler.running ? 'ok' : 'stopped'
       return { ok: checks.database === 'ok' && reconciler.running, checks }
@@ -164,6 +176,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     generatedCredential,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(purgeTimer)
         await app.close()
         await reconciler.stop()
         await database.close()

@@ -301,7 +301,9 @@ export const createReconciler = (deps: Deps) => {
       // A scale-out asks the provider for its new workers (nextWorkerIndex upwards) before it
       // records them, and a delete landing in between wins the row: those workers then exist
       // only at the provider, so the range reaches as far as that scale-out could have gone.
-      const scaleOutReach = c.nextWorkerIndex - 1 + Math.max(0, c.targetWorkerCnt - c.workerCnt)
+      // (A scale-out creates target minus the live workers, which may exceed target minus
+      // workerCnt if a worker was lost: nextWorkerIndex - 1 + target bounds both.)
+      const scaleOutReach = c.nextWorkerIndex - 1 + c.targetWorkerCnt
       const maxWorker = Math.max(scaleOutReach, c.spec.workerCnt, c.targetWorkerCnt)
       for (let i = 1; i <= maxWorker; i++) names.add(vmName(c.name, false, i))
       const toMark = live.filter((v) => v.status !== 'Terminating')

@@ -67,11 +67,10 @@ export const createCredentialService = ({ store, now }: { store: CredentialStore
     const t = Date.now()
     if (hit && t - hit.at < CACHE_MS) return hit.row
     const row = await store.getActive(id)
-    // Unknown ids are not cached, so a flood of random ids cannot grow the map.
-    if (row) {
-      if (cache.size > 10_000) cache.clear()
-      cache.set(id, { row, at: t })
-    } else cache.delete(id)
+    // Unknown ids are cached too, so a second probe is answered alike whether the id exists or
+    // not (timing tells nothing); the map is bounded, so a flood of random ids cannot grow it.
+    if (cache.size > 10_000) cache.clear()
+    cache.set(id, { row, at: t })
     return row
   }
   // The same work whether or not the id exists, so timing does not tell which ids are real.
@@ -123,6 +122,8 @@ export const createCredentialService = ({ store, now }: { store: CredentialStore
         created_at: now(),
         revoked_at: null,
       })
+      // A probe of this id in the last second may have cached it as unknown.
+      cache.delete(id)
       return { id, secret, project, owner: owner ?? id, created }
     },
 

@@ -27,6 +27,15 @@ describe('secret box', () => {
     expect(() => box.open(sealed.slice(0, -1) + last)).toThrow()
   })
 
+  it('refuses a shortened authentication tag (GCM would accept 4 bytes)', () => {
+    const sealed = box.seal('secret')
+    const [iv, body, tag] = sealed.split(':').at(-1)!.split('.')
+    const short = Buffer.from(tag!, 'base64url').subarray(0, 4).toString('base64url')
+    expect(() => box.open(sealed.replace(`${iv}.${body}.${tag}`, `${iv}.${body}.${short}`))).toThrow(
+      /malformed/,
+    )
+  })
+
   it('keys its MAC: the same data under another key digests differently', () => {
     const other = createSecretBox(randomBytes(32))
     expect(box.mac('body')).toBe(box.mac('body'))

@@ -15,7 +15,9 @@ export interface SecretBox {
   mac(data: string): string
 }
 
-const PREFIX = 'enc:v1:'
+/** What every sealed value starts with. */
+export const SEALED_PREFIX = 'enc:v1:'
+const PREFIX = SEALED_PREFIX
 
 export const createSecretBox = (key: Buffer): SecretBox => {
   if (key.length !== 32) throw new Error('the secret key must be 32 bytes')
@@ -37,8 +39,9 @@ export const createSecretBox = (key: Buffer): SecretBox => {
       const [id, payload = ''] = sealed.slice(PREFIX.length).split(':')
       if (id !== keyId) throw new Error(`sealed with key ${id}, not with this server's key ${keyId}`)
       const [iv, body, tag] = payload.split('.').map((p) => Buffer.from(p, 'base64url'))
-      if (!iv || !body || !tag) throw new Error('malformed sealed value')
-      const decipher = createDecipheriv('aes-256-gcm', encKey, iv)
+      // Full-length IV and tag only: GCM would otherwise accept a forged short tag.
+      if (iv?.length !== 12 || !body || tag?.length !== 16) throw new Error('malformed sealed value')
+      const decipher = createDecipheriv('aes-256-gcm', encKey, iv, { authTagLength: 16 })
       decipher.setAuthTag(tag)
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
     },

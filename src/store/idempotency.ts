@@ -52,11 +52,37 @@ export const createIdempotencyStore = ({ db, transaction }: Database) => ({
   },
   /** complete, inside a caller's transaction: the answer commits with the action or not at all. */
   completeIn,
+  /**
+   * Forgets records older than `before` (the 24 h replay window) and any stored in clear by a
+   * version before answers were sealed (their digests no longer match anyway).
+   */
+  async purge(before: number, sealedPrefix: string): Promise<number> {
+    const res = await transaction((trx) =>
+      trx
+        .deleteFrom('idempotency_keys')
+        .where((eb) =>
+          eb.or([
+            eb('created_at', '<', before),
+            eb.and([
+              eb('response_body', 'is not', null),
+              eb('response_body', 'not like', `${sealedPrefix}%`),
+            ]),
+          ]),
+        )
+        .executeTakeFirst(),
+    )
+    return Number(res.numDeletedRows ?? 0)
+  },
   /** Frees a key: the first request failed without acting, or the record expired. */
   async release(project: string, key: string, createdBefore?: number): Promise<void> {
     await transaction(async (trx) => {
       let q = trx.deleteFrom('idempotency_keys').where('project', '=', project).where('key', '=', key)
-      if (createdBefore !== undefined) q = q.where('created_at', '<', createdBefore)
+      // An expired record goes whatever its state; otherwise only a claim that never acted: an
+      // answer recorded with its action (a 5xx after the commit) must still be replayed.
+      q =
+        createdBefore !== undefined
+          ? q.where('created_at', '<', createdBefore)
+          : q.where('state', '=', 'pending')
       await q.execute()
     })
   },

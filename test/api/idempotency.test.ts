@@ -150,6 +150,18 @@ describe('Idempotency-Key', () => {
     expect((await api(s).get(id)).json()).toMatchObject({ status: 'Running', workerCnt: 4 })
   })
 
+  it('a 5xx after the answer was recorded with its action does not free the key', async () => {
+    const store = s.store.idempotency
+    expect(await store.claim('proj-a', 'k-5xx', 'h', 1)).toBe(true)
+    await s.store.transaction((trx) => store.completeIn(trx, 'proj-a', 'k-5xx', 200, 'sealed'))
+    await store.release('proj-a', 'k-5xx')
+    expect(await store.get('proj-a', 'k-5xx')).toMatchObject({ state: 'done', response_status: 200 })
+    // a claim that never acted is freed
+    expect(await store.claim('proj-a', 'k-5xx-pending', 'h', 1)).toBe(true)
+    await store.release('proj-a', 'k-5xx-pending')
+    expect(await store.get('proj-a', 'k-5xx-pending')).toBeUndefined()
+  })
+
   it('forgets a key after 24 hours', async () => {
     const body = validBody({ name: 'idem-ttl' })
     const first = await api(s).create(body, key('k-ttl'))

@@ -77,6 +77,38 @@ describe('failed authentications per client address (HADOOP_ECO_AUTH_FAILURE_LIM
     expect((await from('10.0.0.1', s.headers)).statusCode).toBe(200)
   })
 
+  it('counts guesses sent in parallel before they are checked, not after', async () => {
+    s = await startTestServer({ authFailureLimit: 3 })
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        from('10.0.0.7', { 'credential-id': `guess-${i}`, 'credential-secret': 'guess-secret-1' }),
+      ),
+    )
+    const statuses = guesses.map((r) => r.statusCode)
+    expect(statuses.filter((x) => x === 401)).toHaveLength(3)
+    expect(statuses.filter((x) => x === 429)).toHaveLength(17)
+  })
+
+  it('a right credential checked against the database is not counted as a failure', async () => {
+    s = await startTestServer({ authFailureLimit: 2 })
+    // distinct valid credentials, none cached yet: each one goes to the database
+    for (let i = 0; i < 5; i++) {
+      const c = await s.credentials.create('proj-a')
+      expect(
+        (await from('10.0.0.8', { 'credential-id': c.id, 'credential-secret': c.secret })).statusCode,
+      ).toBe(200)
+    }
+    expect((await from('10.0.0.8', s.headers)).statusCode).toBe(200)
+  })
+
+  it('a credential created right after its id was probed works at once', async () => {
+    s = await startTestServer()
+    const h = { 'credential-id': 'late-id', 'credential-secret': 'late-secret-123' }
+    expectError(await from('10.0.0.9', h), 401, 'UNAUTHORIZED')
+    await s.credentials.create('proj-a', undefined, { id: 'late-id', secret: 'late-secret-123' })
+    expect((await from('10.0.0.9', h)).statusCode).toBe(200)
+  })
+
   it('counts wrong admin tokens too', async () => {
     s = await startTestServer({ authFailureLimit: 2 })
     for (let i = 0; i < 2; i++)

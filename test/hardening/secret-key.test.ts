@@ -103,7 +103,10 @@ describe('the secret key', () => {
       )
   })
 
-  it('seals passwords a database stored before sealing existed, on the first start with a key', async () => {
+  it.each([
+    ['a 0.1 database (no key recorded)', true],
+    ['a start that crashed after recording its key, or an older replica', false],
+  ])('seals passwords left in clear by %s on the next start', async (_label, dropKeyRecord) => {
     const { dir, url } = await setup()
     const key = randomBytes(32)
     const env = {
@@ -133,7 +136,31 @@ describe('the secret key', () => {
       .set({ spec: JSON.stringify(spec) })
       .where('name', '=', 'legacy')
       .execute()
-    await db.deleteFrom('settings').execute()
+    if (dropKeyRecord) await db.deleteFrom('settings').execute()
+    // and idempotency records of that time: a stale one and one stored in clear
+    await db
+      .insertInto('idempotency_keys')
+      .values([
+        {
+          project: 'p',
+          key: 'old',
+          request_hash: 'h',
+          state: 'done',
+          response_status: 200,
+          response_body: '"x"',
+          created_at: 0,
+        },
+        {
+          project: 'p',
+          key: 'clear',
+          request_hash: 'h',
+          state: 'done',
+          response_status: 201,
+          response_body: '{"secret":"in-clear"}',
+          created_at: Date.UTC(2026, 0, 1),
+        },
+      ])
+      .execute()
     await s.close()
     servers.splice(0)
 
@@ -141,6 +168,9 @@ describe('the secret key', () => {
     const sealed = await storedPw(again, 'legacy')
     expect(sealed).toMatch(/^enc:v1:/)
     expect(createSecretBox(key).open(sealed)).toBe(b64('Old-Pw'))
+    const keys = await again.store.database.db.selectFrom('idempotency_keys').select('key').execute()
+    expect(keys.map((k) => k.key)).not.toContain('old')
+    expect(keys.map((k) => k.key)).not.toContain('clear')
   })
 
   it.runIf(TEST_BACKEND === 'sqlite')(

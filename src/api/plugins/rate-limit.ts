@@ -16,6 +16,8 @@ export interface WindowCounter {
   check(key: string): number
   /** Counts one event for `key` without checking it. */
   add(key: string): void
+  /** Takes back one event counted in the current window (a provisional count that was not due). */
+  remove(key: string): void
 }
 
 /** Keys per window before the oldest are forgotten: a flood of fresh keys cannot exhaust memory. */
@@ -81,12 +83,24 @@ export const createWindowCounter = ({
       roll(now())
       add(key)
     },
+    remove(key) {
+      roll(now())
+      const c = current.get(key)
+      if (c !== undefined) c > 1 ? current.set(key, c - 1) : current.delete(key)
+    },
   }
 }
 
 export interface AbuseLimits {
   /** Before authenticating: refuses an address that failed to authenticate too often. */
   beforeAuth(address: string): AppError | undefined
+  /**
+   * Counts an authentication attempt against the address before it is checked, so guesses
+   * sent in parallel cannot all pass `beforeAuth` while the first ones are still being checked.
+   */
+  attempt(address: string): void
+  /** Takes the attempt back: it succeeded. */
+  succeeded(address: string): void
   /** Counts a failed authentication (credentials given but wrong) against the address. */
   authFailed(address: string): void
   /** After authenticating: counts the request against the credential's budget. */
@@ -119,6 +133,12 @@ export const createAbuseLimits = ({
         `more than ${authFailureLimit} failed authentications a minute from this address`,
         wait,
       )
+    },
+    attempt(address) {
+      failures?.add(address)
+    },
+    succeeded(address) {
+      failures?.remove(address)
     },
     authFailed(address) {
       failures?.add(address)

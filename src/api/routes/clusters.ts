@@ -75,20 +75,32 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
       req.caller = caller
       done()
     }
-    // Only a wrong id or secret counts towards the address's failure limit: guessing needs both.
-    const refuse = (e: unknown) => {
-      if (id && secret && e instanceof AppError && e.code === 'UNAUTHORIZED') limits.authFailed(req.ip)
-      done(e as Error)
-    }
     let caller: Caller | undefined
     try {
       caller = credentials.authenticateCached(id, secret)
     } catch (e) {
-      return refuse(e)
+      // Only a wrong id or secret counts towards the address's failure limit: guessing needs both.
+      if (id && secret && e instanceof AppError && e.code === 'UNAUTHORIZED') limits.authFailed(req.ip)
+      return done(e as Error)
     }
     if (caller) return admit(caller)
-    credentials.authenticate(id, secret).then(admit, refuse)
+    // The database must be asked: count the attempt now, so parallel guesses meet the limit
+    // while the first ones are still being checked, and take it back if it succeeds.
+    const counted = !!(id && secret)
+    if (counted) limits.attempt(req.ip)
+    credentials.authenticate(id, secret).then(
+      (c) => {
+        if (counted) limits.succeeded(req.ip)
+        admit(c)
+      },
+      (e: unknown) => {
+        // A database failure is not the client's failed guess.
+        if (counted && !(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.succeeded(req.ip)
+        done(e as Error)
+      },
+    )
   })
+
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
   const mutation = {
     preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
