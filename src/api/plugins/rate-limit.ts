@@ -86,7 +86,9 @@ export const createWindowCounter = ({
     remove(key) {
       roll(now())
       const c = current.get(key)
-      if (c !== undefined) c > 1 ? current.set(key, c - 1) : current.delete(key)
+      if (c === undefined) return
+      if (c > 1) current.set(key, c - 1)
+      else current.delete(key)
     },
   }
 }
