@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { createSimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
-import { createClusterService } from './services/clusters.js'
+import { createClusterService, sealPasswords } from './services/clusters.js'
 import {
   createCredentialService,
   parseCredentialList,
@@ -32,14 +32,8 @@ const sealStoredPasswords = async (store: Store, box: SecretBox) => {
   // Every start, not only the first: a crash after the claim, or an older replica writing during
   // a rolling upgrade, may have left passwords in clear. Sealed specs are skipped in SQL.
   await store.secrets.resealSpecs((text) => {
-    const spec = JSON.parse(text) as { adminInfo?: { userPw?: string }; hiveDbInfo?: { userPw?: string } }
-    let changed = false
-    for (const holder of [spec.adminInfo, spec.hiveDbInfo])
-      if (typeof holder?.userPw === 'string' && !box.isSealed(holder.userPw)) {
-        holder.userPw = box.seal(holder.userPw)
-        changed = true
-      }
-    return changed ? JSON.stringify(spec) : undefined
+    const sealed = JSON.stringify(sealPasswords(JSON.parse(text) as object, box))
+    return sealed === text ? undefined : sealed
   })
 }
 
@@ -121,7 +115,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     pollMs: config.pollMs,
     concurrency: config.reconcilerConcurrency,
   })
-  const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), seal: box.seal })
+  const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), box })
 
   const app = await buildApp({
     clusters,

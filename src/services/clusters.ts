@@ -15,6 +15,7 @@ import {
 } from '../domain/paging.js'
 import { deriveApiKeyStatus, isTerminated, type ClusterStatus } from '../domain/statuses.js'
 import type { Store } from '../store/index.js'
+import type { SecretBox } from './secret-box.js'
 import { DuplicateNameError } from '../store/index.js'
 import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, Page, Vm } from '../wire/schemas.js'
 
@@ -29,18 +30,33 @@ interface Deps {
   now: () => number
   /** Tells the local reconciler there is new desired state (other replicas poll). */
   wake: () => void
-  /** Encrypts a password before it is stored (services/secret-box.ts). */
-  seal: (plain: string) => string
+  /** Seals passwords before they are stored. */
+  box: Pick<SecretBox, 'seal' | 'isSealed'>
 }
 
-/** The spec as stored: passwords sealed, everything else as validated. */
-const sealedSpec = (spec: ClusterSpec, seal: (plain: string) => string): ClusterSpec => ({
-  ...spec,
-  ...(spec.adminInfo?.userPw !== undefined
-    ? { adminInfo: { ...spec.adminInfo, userPw: seal(spec.adminInfo.userPw) } }
-    : {}),
-  ...(spec.hiveDbInfo ? { hiveDbInfo: { ...spec.hiveDbInfo, userPw: seal(spec.hiveDbInfo.userPw) } } : {}),
-})
+interface WithPasswords {
+  adminInfo?: { userPw?: string }
+  hiveDbInfo?: { userPw?: string }
+}
+
+/**
+ * A spec as stored: every password sealed, one already sealed left as it is (a Base64 password
+ * cannot look sealed). Creates use it, and the start-up pass over specs stored in clear.
+ */
+export const sealPasswords = <S extends WithPasswords>(
+  spec: S,
+  box: Pick<SecretBox, 'seal' | 'isSealed'>,
+): S => {
+  const seal = <T extends { userPw?: string }>(holder: T): T =>
+    holder.userPw === undefined || box.isSealed(holder.userPw)
+      ? holder
+      : { ...holder, userPw: box.seal(holder.userPw) }
+  return {
+    ...spec,
+    ...(spec.adminInfo ? { adminInfo: seal(spec.adminInfo) } : {}),
+    ...(spec.hiveDbInfo ? { hiveDbInfo: seal(spec.hiveDbInfo) } : {}),
+  }
+}
 
 type Trx = Parameters<Parameters<Store['transaction']>[0]>[0]
 /**
@@ -61,7 +77,7 @@ const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): Clus
  * in one transaction with its event and a work item, and wakes the reconciler; the reconciler
  * is what actually moves clusters.
  */
-export const createClusterService = ({ store, now, wake, seal }: Deps) => {
+export const createClusterService = ({ store, now, wake, box }: Deps) => {
   const load = async (caller: Caller, id: string): Promise<ClusterRecord> => {
     const c = await store.clusters.get(caller.project, id)
     if (!c) throw notFound(id)
@@ -98,7 +114,7 @@ export const createClusterService = ({ store, now, wake, seal }: Deps) => {
             running_at: null,
             terminated_at: null,
             updated_at: t,
-            spec: JSON.stringify(sealedSpec(spec, seal)),
+            spec: JSON.stringify(sealPasswords(spec, box)),
             // A securityGroupName asks for a new group: it gets its id now, as the real service does.
             info: JSON.stringify({ securityGroupIds: spec.securityGroupIds ?? [randomUUID()] }),
             vm_uptime_closed: 0,

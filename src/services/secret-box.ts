@@ -17,7 +17,6 @@ export interface SecretBox {
 
 /** What every sealed value starts with. */
 export const SEALED_PREFIX = 'enc:v1:'
-const PREFIX = SEALED_PREFIX
 
 export const createSecretBox = (key: Buffer): SecretBox => {
   if (key.length !== 32) throw new Error('the secret key must be 32 bytes')
@@ -32,11 +31,11 @@ export const createSecretBox = (key: Buffer): SecretBox => {
       const cipher = createCipheriv('aes-256-gcm', encKey, iv)
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
       const parts = [iv, body, cipher.getAuthTag()].map((b) => b.toString('base64url'))
-      return `${PREFIX}${keyId}:${parts.join('.')}`
+      return `${SEALED_PREFIX}${keyId}:${parts.join('.')}`
     },
     open(sealed) {
-      if (!sealed.startsWith(PREFIX)) throw new Error('not a sealed value')
-      const [id, payload = ''] = sealed.slice(PREFIX.length).split(':')
+      if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('not a sealed value')
+      const [id, payload = ''] = sealed.slice(SEALED_PREFIX.length).split(':')
       if (id !== keyId) throw new Error(`sealed with key ${id}, not with this server's key ${keyId}`)
       const [iv, body, tag] = payload.split('.').map((p) => Buffer.from(p, 'base64url'))
       // Full-length IV and tag only: GCM would otherwise accept a forged short tag.
@@ -45,7 +44,7 @@ export const createSecretBox = (key: Buffer): SecretBox => {
       decipher.setAuthTag(tag)
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
     },
-    isSealed: (text) => text.startsWith(PREFIX),
+    isSealed: (text) => text.startsWith(SEALED_PREFIX),
     mac: (data) => createHmac('sha256', macKey).update(data, 'utf8').digest('hex'),
   }
 }
