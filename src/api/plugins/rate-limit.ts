@@ -97,14 +97,13 @@ export interface AbuseLimits {
   /** Before authenticating: refuses an address that failed to authenticate too often. */
   beforeAuth(address: string): AppError | undefined
   /**
-   * Counts an authentication attempt against the address before it is checked, so guesses
-   * sent in parallel cannot all pass `beforeAuth` while the first ones are still being checked.
+   * Counts a failed authentication (credentials given but wrong) against the address. A check
+   * that must wait for the database counts as failed when it starts, so guesses sent in
+   * parallel cannot all pass `beforeAuth` while the first ones are still being checked...
    */
-  attempt(address: string): void
-  /** Takes the attempt back: it succeeded. */
-  succeeded(address: string): void
-  /** Counts a failed authentication (credentials given but wrong) against the address. */
   authFailed(address: string): void
+  /** ... and takes that count back if it succeeds (or the database, not the guess, failed). */
+  retractFailure(address: string): void
   /** After authenticating: counts the request against the credential's budget. */
   perCredential(credentialId: string): AppError | undefined
 }
@@ -136,10 +135,7 @@ export const createAbuseLimits = ({
         wait,
       )
     },
-    attempt(address) {
-      failures?.add(address)
-    },
-    succeeded(address) {
+    retractFailure(address) {
       failures?.remove(address)
     },
     authFailed(address) {

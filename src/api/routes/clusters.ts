@@ -87,15 +87,15 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
     // The database must be asked: count the attempt now, so parallel guesses meet the limit
     // while the first ones are still being checked, and take it back if it succeeds.
     const counted = !!(id && secret)
-    if (counted) limits.attempt(req.ip)
+    if (counted) limits.authFailed(req.ip)
     credentials.authenticate(id, secret).then(
       (c) => {
-        if (counted) limits.succeeded(req.ip)
+        if (counted) limits.retractFailure(req.ip)
         admit(c)
       },
       (e: unknown) => {
         // A database failure is not the client's failed guess.
-        if (counted && !(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.succeeded(req.ip)
+        if (counted && !(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.retractFailure(req.ip)
         done(e as Error)
       },
     )
