@@ -126,7 +126,10 @@ describe('Idempotency-Key', () => {
     // The process "dies" after the scale-out committed and before its answer was stored by
     // onSend: that write is dropped.
     const complete = s.store.idempotency.complete
-    s.store.idempotency.complete = async () => undefined
+    let laterWrites = 0
+    s.store.idempotency.complete = async () => {
+      laterWrites++
+    }
     const send = () =>
       s.app.inject({
         method: 'POST',
@@ -139,6 +142,8 @@ describe('Idempotency-Key', () => {
     } finally {
       s.store.idempotency.complete = complete
     }
+    // the answer committed with the action: nothing is written a second time after it
+    expect(laterWrites).toBe(0)
     await runUntilStatus(s, id, (st) => st === 'Running')
     // Long after a pending claim would count as abandoned (60 s), the retry still replays.
     await s.step(120_000)

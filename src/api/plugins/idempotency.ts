@@ -12,7 +12,7 @@ const KEY_RULE = /^[\x21-\x7e]{1,255}$/
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { project: string; key: string }
+    idempotency?: { project: string; key: string; recorded?: boolean }
   }
 }
 
@@ -99,13 +99,16 @@ export const createIdempotency = ({
 
   /**
    * For a route whose service acts in one transaction: writes the 200 it will answer in that
-   * same transaction (onSend writes it again, harmlessly, once it is sent).
+   * same transaction. A 200 means that transaction committed, so onSend has nothing left to
+   * store; any other answer means it rolled back, and onSend stores that one.
    */
   const recorder = (req: FastifyRequest): Recorder | undefined => {
     const claim = req.idempotency
     if (!claim) return undefined
-    return (trx, result) =>
-      store.completeIn(trx, claim.project, claim.key, 200, box.seal(JSON.stringify(result)))
+    return (trx, result) => {
+      claim.recorded = true
+      return store.completeIn(trx, claim.project, claim.key, 200, box.seal(JSON.stringify(result)))
+    }
   }
 
   /** Stores what the first request answered; a 5xx frees the key so a retry can act. */
@@ -113,6 +116,7 @@ export const createIdempotency = ({
     const claim = req.idempotency
     if (!claim) return payload
     req.idempotency = undefined
+    if (claim.recorded && reply.statusCode === 200) return payload
     if (reply.statusCode >= 500) await store.release(claim.project, claim.key)
     else
       await store.complete(
