@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import {
   CLUSTER_STATUSES,
   canTransition,
@@ -6,7 +6,7 @@ import {
   isTerminated,
   type ClusterStatus,
 } from '../domain/statuses.js'
-import type { Tables } from './tables.js'
+import type { ClustersTable, EventsTable, Tables, VmsTable } from './tables.js'
 
 /**
  * What must hold of the stored state at any quiet moment, whatever the history of requests,
@@ -93,6 +93,37 @@ const groupBy = <T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]>
   return m
 }
 
+const CLUSTER_COLUMNS = [
+  'id',
+  'project',
+  'name',
+  'status',
+  'terminal_status',
+  'api_key_status',
+  'master_cnt',
+  'worker_cnt',
+  'target_worker_cnt',
+  'running_at',
+  'terminated_at',
+  'spec',
+  'vm_uptime_closed',
+  'vm_live_count',
+  'vm_live_created_sum',
+  'next_master_index',
+  'next_worker_index',
+] as const
+const VM_COLUMNS = [
+  'cluster_id',
+  'instance_id',
+  'name',
+  'is_master',
+  'idx',
+  'status',
+  'created_at',
+  'ended_at',
+] as const
+const EVENT_COLUMNS = ['seq', 'cluster_id', 'type', 'from_status', 'to_status'] as const
+
 /**
  * Runs every check on one consistent snapshot (a read transaction: repeatable read on
  * PostgreSQL, a WAL snapshot on SQLite). Works on both backends; never writes.
@@ -103,37 +134,11 @@ export const checkInvariants = (db: Kysely<Tables>): Promise<InvariantReport> =>
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
     .execute(async (trx) => {
-      const clusters = await trx
-        .selectFrom('clusters')
-        .select([
-          'id',
-          'project',
-          'name',
-          'status',
-          'terminal_status',
-          'api_key_status',
-          'master_cnt',
-          'worker_cnt',
-          'target_worker_cnt',
-          'running_at',
-          'terminated_at',
-          'spec',
-          'vm_uptime_closed',
-          'vm_live_count',
-          'vm_live_created_sum',
-          'next_master_index',
-          'next_worker_index',
-        ])
-        .orderBy('seq')
-        .execute()
-      const vms = await trx
-        .selectFrom('vms')
-        .select(['cluster_id', 'instance_id', 'name', 'is_master', 'idx', 'status', 'created_at', 'ended_at'])
-        .orderBy('seq')
-        .execute()
+      const clusters = await trx.selectFrom('clusters').select(CLUSTER_COLUMNS).orderBy('seq').execute()
+      const vms = await trx.selectFrom('vms').select(VM_COLUMNS).orderBy('seq').execute()
       const transitions = await trx
         .selectFrom('events')
-        .select(['seq', 'cluster_id', 'type', 'from_status', 'to_status'])
+        .select(EVENT_COLUMNS)
         .where((eb) => eb.or([eb('to_status', 'is not', null), eb('from_status', 'is not', null)]))
         .orderBy('cluster_id')
         .orderBy('seq')
@@ -150,42 +155,9 @@ export const checkInvariants = (db: Kysely<Tables>): Promise<InvariantReport> =>
     })
 
 type Snapshot = {
-  clusters: {
-    id: string
-    project: string
-    name: string
-    status: string
-    terminal_status: string | null
-    api_key_status: string
-    master_cnt: number
-    worker_cnt: number
-    target_worker_cnt: number
-    running_at: number | null
-    terminated_at: number | null
-    spec: string
-    vm_uptime_closed: number
-    vm_live_count: number
-    vm_live_created_sum: number
-    next_master_index: number
-    next_worker_index: number
-  }[]
-  vms: {
-    cluster_id: string
-    instance_id: string
-    name: string
-    is_master: number
-    idx: number
-    status: string
-    created_at: number
-    ended_at: number | null
-  }[]
-  transitions: {
-    seq: number
-    cluster_id: string
-    type: string
-    from_status: string | null
-    to_status: string | null
-  }[]
+  clusters: Pick<Selectable<ClustersTable>, (typeof CLUSTER_COLUMNS)[number]>[]
+  vms: Pick<Selectable<VmsTable>, (typeof VM_COLUMNS)[number]>[]
+  transitions: Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>[]
   work: Set<string>
   simVms: { key: string; cluster_id: string; kind: string; result: string }[]
 }
