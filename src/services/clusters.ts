@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { masterCountFor, isScalable, toCluster, toSummary, type ClusterRecord } from '../domain/cluster.js'
-import { parseCreateCluster, parseScaleRequest, type ClusterSpec } from '../domain/cluster-spec.js'
+import { parseCreateCluster, parseScaleRequest } from '../domain/cluster-spec.js'
 import { AppError } from '../domain/errors.js'
 import { MAX_WORKERS } from '../domain/catalog.js'
 import {
