@@ -592,7 +592,7 @@ const shutdownMs = Date.now() - stopAt
 if (exitCode !== 0) violate(`the server exited ${exitCode} on SIGTERM`)
 
 const { openDatabase } = await import('../dist/store/index.js')
-const { checkInvariants, formatInvariantReport } = await import('../dist/store/invariants.js')
+const { checkInvariants, formatInvariantReport } = await import('../dist/invariants.js')
 const db = await openDatabase(database.url)
 const report = await checkInvariants(db.db)
 const dbCounts = {}

@@ -18,6 +18,12 @@ export interface Config {
   /** How often an idle reconciler looks for work written by other replicas. */
   pollMs: number
   reconcilerConcurrency: number
+  /** A provider call that has not answered within this is abandoned and retried later. */
+  providerTimeoutMs: number
+  /** Failed provider calls in a row after which a cluster ends Terminated(Error). */
+  providerMaxAttempts: number
+  /** How often a Running cluster is compared again with what the provider has. */
+  observeMs: number
   sqliteSynchronous: 'normal' | 'full'
   /** Requests per credential per minute; 0 disables. */
   rateLimit: number
@@ -111,6 +117,9 @@ export const loadConfig = (
     leaseMs: num('', 'HADOOP_ECO_LEASE_MS', 15_000, 100, 3_600_000),
     pollMs: num('', 'HADOOP_ECO_POLL_MS', 500, 5, 60_000),
     reconcilerConcurrency: num('', 'HADOOP_ECO_RECONCILER_CONCURRENCY', 16, 1, 256),
+    providerTimeoutMs: num('', 'HADOOP_ECO_PROVIDER_TIMEOUT_MS', 30_000, 10, 3_600_000),
+    providerMaxAttempts: num('', 'HADOOP_ECO_PROVIDER_MAX_ATTEMPTS', 8, 1, 1000),
+    observeMs: num('', 'HADOOP_ECO_OBSERVE_MS', 30_000, 10, 86_400_000),
     sqliteSynchronous: 'normal',
     rateLimit: num('', 'HADOOP_ECO_RATE_LIMIT', 600_000, 0, 1_000_000_000),
     authFailureLimit: num('', 'HADOOP_ECO_AUTH_FAILURE_LIMIT', 300, 0, 1_000_000_000),

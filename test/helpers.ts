@@ -5,11 +5,14 @@ import pino from 'pino'
 import { ManualClock } from '../src/clock.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { createServer, type Server } from '../src/server.js'
+import { spyOn } from './provider-spy.js'
 
 export const FIXTURES = new URL('./fixtures/', import.meta.url)
 
 export interface TestServer extends Server {
   clock: ManualClock
+  /** Every call the reconciler made to the provider. */
+  providerCalls: ReturnType<typeof spyOn>
   headers: Record<string, string>
   /** A second credential in another project, for isolation tests. */
   otherHeaders: Record<string, string>
@@ -79,11 +82,13 @@ export const startTestServer = async (
     { level: opts.logStream ? (opts.logLevel ?? 'info') : 'silent' },
     opts.logStream ?? undefined,
   )
+  let spy: ReturnType<typeof spyOn> | undefined
   const server = await createServer(config, {
     clock,
     logger,
     startReconciler: false,
     rateClock: opts.rateClock,
+    wrapProvider: (p) => (spy = spyOn(p)).provider,
   })
   const step = async (ms = 0) => {
     clock.advance(ms)
@@ -92,6 +97,7 @@ export const startTestServer = async (
   return {
     ...server,
     clock,
+    providerCalls: spy!,
     dir,
     headers: { 'credential-id': 'test-id', 'credential-secret': 'test-secret-1234' },
     otherHeaders: { 'credential-id': 'other-id', 'credential-secret': 'other-secret-1234' },

@@ -24,11 +24,32 @@ const stableUuid = (seed: string): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-export const FLAVORS: ReadonlyMap<string, { id: string; name: string }> = new Map(
+/** DESIGN section 9: vCPUs per size, and GiB of memory per vCPU per family. */
+const VCPUS: Readonly<Record<(typeof FLAVOR_SIZES)[number], number>> = {
+  large: 2,
+  xlarge: 4,
+  '2xlarge': 8,
+  '4xlarge': 16,
+  '8xlarge': 32,
+  '12xlarge': 48,
+  '16xlarge': 64,
+  '24xlarge': 96,
+}
+const GIB_PER_VCPU: Readonly<Record<(typeof FLAVOR_FAMILIES)[number], number>> = { c2a: 2, m2a: 4, r2a: 8 }
+
+export interface Flavor {
+  id: string
+  name: string
+  vcpus: number
+  memoryMiB: number
+}
+
+export const FLAVORS: ReadonlyMap<string, Flavor> = new Map(
   FLAVOR_FAMILIES.flatMap((f) =>
     FLAVOR_SIZES.map((s) => {
       const name = `${f}.${s}`
-      return [name, { id: stableUuid(name), name }] as const
+      const vcpus = VCPUS[s]
+      return [name, { id: stableUuid(name), name, vcpus, memoryMiB: vcpus * GIB_PER_VCPU[f] * 1024 }] as const
     }),
   ),
 )

@@ -9,7 +9,8 @@ export interface ClusterInfo {
   securityGroupIds: string[]
   /** First master's private IP, once known; the UI URLs hang off it. */
   masterIp?: string
-  task?: { state: 'running' | 'succeeded' | 'failed'; startedAt: number; endedAt?: number }
+  /** The userTask's run; `runId` is absent on records written before runs had ids (run "1"). */
+  task?: { state: 'running' | 'succeeded' | 'failed'; runId?: string; startedAt: number; endedAt?: number }
   /** The last terminal error, recorded on the cluster instead of being retried. */
   lastError?: string
 }
@@ -41,6 +42,24 @@ export interface ClusterRecord {
   nextMasterIndex: number
   nextWorkerIndex: number
 }
+
+/** What a create records; the store starts the VM counters and indexes itself. */
+export type NewCluster = Pick<
+  ClusterRecord,
+  | 'id'
+  | 'project'
+  | 'name'
+  | 'owner'
+  | 'status'
+  | 'clusterType'
+  | 'clusterVersion'
+  | 'apiKeyStatus'
+  | 'masterCnt'
+  | 'workerCnt'
+  | 'createdAt'
+  | 'spec'
+  | 'info'
+>
 
 export const masterCountFor = (isHa: boolean): number => (isHa ? 3 : 1)
 

@@ -84,5 +84,10 @@ export const EVENT_REASONS = [
   'SCALE_IN_DONE',
   'TERMINATED',
   'PROVIDER_ERROR',
+  'VM_LOST',
+  'VM_RECOVERED',
 ] as const
 export type EventReason = (typeof EVENT_REASONS)[number]
+
+export const isEventReason = (s: unknown): s is EventReason =>
+  typeof s === 'string' && (EVENT_REASONS as readonly string[]).includes(s)

@@ -1,66 +1,75 @@
-/**
- * The port between the reconciler and infrastructure. Small and structural (no vendor types),
- * so a Kubernetes provider can implement it later. Every call is idempotent by a deterministic
- * key chosen by the caller: calling again observes instead of acting twice, which is what lets
- * the reconciler retry after a crash without creating a VM twice. Every call takes an AbortSignal.
- */
-export interface VmSpec {
-  /** Deterministic: `${clusterId}/${vmName}`. */
-  key: string
-  clusterId: string
-  clusterName: string
-  name: string
-  isMaster: boolean
-  index: number
-  flavorName: string
-  /** Scale-out nodes boot and install as one step in the simulator's timing. */
-  purpose: 'create' | 'scale-out'
-}
+import type {
+  DecommissionPlan,
+  InstallPlan,
+  SealedSecret,
+  TaskPlan,
+  VmPlan,
+  VmRef,
+} from '../domain/plans.js'
 
-export interface VmState {
-  key: string
+/**
+ * The port between the reconciler and infrastructure, in the manner of controller-runtime
+ * driving a cloud: the reconciler hands over whole plans (what should exist), asks what really
+ * exists (`observe`), and never assumes a call took effect until it reads it back. Small and
+ * structural, no vendor types. Every call:
+ * - is idempotent: the same plan again reports what the first call started, so a retry after a
+ *   crash or a timeout never makes a second VM or a second installation;
+ * - takes an AbortSignal, and may be abandoned by the caller when it fires (a timeout, a lost
+ *   lease, shutdown): a provider must tolerate being asked again after an abandoned call.
+ */
+
+/** A VM as the provider sees it. */
+export interface ObservedVm extends VmRef {
   phase: 'booting' | 'running' | 'failed' | 'terminating' | 'gone'
   instanceId: string
   ip: string
-  /** When the current phase is expected to end (epoch ms), for the reconciler's requeue. */
-  readyAt: number
+  /** When the current phase should end, if the provider can tell (a hint for the next look). */
+  readyAt?: number
   error?: string
 }
 
 export interface OperationState {
   phase: 'running' | 'succeeded' | 'failed'
-  readyAt: number
+  readyAt?: number
+  /** On failure: a stable code (e.g. `INSTALL_FAILED`, `TASK_FAILED`) and a readable message. */
+  reason?: string
   error?: string
 }
 
-export interface OperationSpec {
-  /** Deterministic: e.g. `${clusterId}/install`. */
-  key: string
-  clusterId: string
-  clusterName: string
-  nodes: readonly string[]
+/** What exists for one cluster right now. */
+export interface Observation {
+  vms: ObservedVm[]
 }
 
-export interface TaskSpec extends OperationSpec {
-  type: 'hive' | 'spark'
+export interface Provider {
+  /** Reports every VM the provider holds for the cluster (gone ones may be omitted). */
+  observe(clusterId: string, signal: AbortSignal): Promise<Observation>
+  /** Creates the VM the plan describes, or reports the one that already has its name. */
+  createVm(plan: VmPlan, signal: AbortSignal): Promise<ObservedVm>
+  /** Deletes a VM. Final: a deleted name is never brought back. A name never created is simply gone. */
+  deleteVm(clusterId: string, vm: VmRef, signal: AbortSignal): Promise<ObservedVm>
+  /** Installs the stack on the plan's nodes: starts it, or reports the one started with this key. */
+  install(plan: InstallPlan, signal: AbortSignal): Promise<OperationState>
+  /** Drains HDFS and YARN from the plan's nodes before they are deleted. */
+  decommission(plan: DecommissionPlan, signal: AbortSignal): Promise<OperationState>
+  /** Runs one task run of the cluster's userTask. */
+  runTask(plan: TaskPlan, signal: AbortSignal): Promise<OperationState>
+}
+
+/** What every provider is given besides its own settings. */
+export interface ProviderDeps {
+  /** Opens a sealed password. The only way a provider reads a secret; never log the result. */
+  openSecret: (secret: SealedSecret) => string
 }
 
 /**
- * Terminal failures (a VM that cannot be provisioned, an installation that failed) are
- * reported as states (`failed`); anything a call throws is taken as transient and retried by the
- * reconciler with backoff.
+ * A failure no retry will fix (a quota the account lacks, a plan the infrastructure refuses):
+ * the reconciler ends the cluster at once with reason PROVIDER_ERROR. Any other error a call
+ * throws is taken as transient and retried with backoff, up to the attempt cap.
  */
-export interface Provider {
-  /** Creates the VM, or returns the one this key already created. */
-  createVm(spec: VmSpec, signal?: AbortSignal): Promise<VmState>
-  /** Deletes the VM (idempotent; a key never created is simply gone). */
-  deleteVm(key: string, signal?: AbortSignal): Promise<VmState>
-  /** Installs the Hadoop stack on `nodes`: starts it, or reports the one started with this key. */
-  install(op: OperationSpec, signal?: AbortSignal): Promise<OperationState>
-  /** Drains HDFS/YARN from `nodes` before they are deleted. */
-  decommission(op: OperationSpec, signal?: AbortSignal): Promise<OperationState>
-  /** Runs the cluster's userTask. */
-  runTask(op: TaskSpec, signal?: AbortSignal): Promise<OperationState>
-  /** Forgets everything (admin reset). */
-  reset(): Promise<void>
+export class TerminalProviderError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'TerminalProviderError'
+  }
 }

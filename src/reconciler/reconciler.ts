@@ -1,529 +1,252 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
-import { masterCountFor, type ClusterInfo, type ClusterRecord } from '../domain/cluster.js'
-import {
-  canTransition,
-  deriveApiKeyStatus,
-  isTerminated,
-  type ClusterStatus,
-  type EventReason,
-  type VmStatus,
-} from '../domain/statuses.js'
-import type { OperationState, Provider, VmState } from '../providers/provider.js'
-import type { ClusterPatch } from '../store/clusters.js'
+import type { ClusterRecord } from '../domain/cluster.js'
+import { isTerminated } from '../domain/statuses.js'
+import { TerminalProviderError, type Provider } from '../providers/provider.js'
 import type { Store } from '../store/index.js'
 import { LeaseLostError } from '../store/index.js'
-import type { Tables } from '../store/tables.js'
-import type { VmRow } from '../store/vms.js'
+import { ProviderCallError, withDeadline } from './calls.js'
+import { Conflict, createSteps, type Outcome, type Pass } from './steps.js'
 
-/** What a pass decided: look again at a time, or the cluster needs nothing more. */
-export type Outcome = { requeueAt: number } | { done: true }
+export type { Outcome } from './steps.js'
 
-interface Deps {
+export interface ReconcilerOptions {
   store: Pick<Store, 'clusters' | 'vms' | 'events' | 'work' | 'transaction'>
   provider: Provider
   clock: Clock
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>
+  /** How long a claim on a cluster lasts; a running pass extends it every third of this. */
   leaseMs: number
+  /** How often an idle reconciler looks for work written by other replicas. */
   pollMs: number
+  /** Passes (clusters) in flight at once. */
   concurrency: number
+  /** A provider call that has not answered within this is abandoned (and retried later). */
+  callTimeoutMs?: number
+  /** Failed provider calls in a row after which a cluster ends Terminated(Error). */
+  maxAttempts?: number
+  /** How often a Running cluster is observed again. */
+  observeMs?: number
+  /** Provider calls in flight at once for one cluster. */
+  callsPerCluster?: number
+  /** VM creations or deletions one pass starts at most. */
+  vmCallsPerPass?: number
   owner?: string
 }
 
-/** Another writer (a user's delete, another pass) changed the cluster under us: look again at once. */
-class Conflict extends Error {}
-
-const vmName = (clusterName: string, isMaster: boolean, index: number) =>
-  `${isMaster ? 'HadoopMST' : 'HadoopWRK'}-${clusterName}-${index}`
+/** Thrown into a pass's calls when the reconciler stops: not a provider failure. */
+class Stopped extends Error {}
 
 /**
- * The only code that moves clusters through their lifecycle (DESIGN section 4), in the style
- * of controller-runtime: level-based (each pass reads the whole current state), one idempotent
- * step per pass, work claimed per cluster with a lease, and every write fenced on that lease.
+ * The only code that moves clusters through their lifecycle (DESIGN section 4), in the style of
+ * controller-runtime: a pool of passes with no barrier between them (a slow cluster holds one
+ * slot, not the batch), each pass claimed with a lease that a heartbeat extends while it runs,
+ * every provider call under a deadline, every write fenced on the lease and the status it read.
+ * A cluster whose provider keeps failing ends Terminated(Error) with an event naming the call.
  */
-export const createReconciler = (deps: Deps) => {
-  const { store, provider, clock, logger } = deps
-  const owner = deps.owner ?? `reconciler-${randomUUID()}`
+export const createReconciler = (opts: ReconcilerOptions) => {
+  const { store, provider, clock, logger, leaseMs } = opts
+  const callTimeoutMs = opts.callTimeoutMs ?? 30_000
+  const maxAttempts = opts.maxAttempts ?? 8
+  const owner = opts.owner ?? `reconciler-${randomUUID()}`
   const now = () => clock.now()
+  const { steps, fail } = createSteps({
+    store,
+    now,
+    pollMs: opts.pollMs,
+    observeMs: opts.observeMs ?? 30_000,
+    callsPerCluster: opts.callsPerCluster ?? 8,
+    vmCallsPerPass: opts.vmCallsPerPass ?? 64,
+  })
+
   let running = false
   let loopDone: Promise<void> | undefined
-  let wakeUp: (() => void) | undefined
-  let woken = false
-  const abort = new AbortController()
-
-  // ---- writes: always in one transaction, fenced on the lease and on the status we read ----
-  const write = async (c: ClusterRecord, fn: (trx: Kysely<Tables>, t: number) => Promise<void>) => {
-    await store.transaction(async (trx) => {
-      const t = now()
-      await store.work.assertLease(trx, c.id, owner, t)
-      await fn(trx, t)
-    })
+  /** Fires on stop(); every pass under way listens to it. A new one replaces it once stopped. */
+  let stopping = new AbortController()
+  setMaxListeners(0, stopping.signal)
+  const inflight = new Map<string, Promise<void>>()
+  /** Waits of the loop and of drains, woken by new work or a slot coming free. */
+  const waiters = new Set<() => void>()
+  /** A poke that came while nobody waited: the next wait returns at once. */
+  let nudged = false
+  const poke = () => {
+    nudged = true
+    for (const w of waiters) w()
+    waiters.clear()
   }
-  const guardedUpdate = async (trx: Kysely<Tables>, c: ClusterRecord, patch: ClusterPatch, t: number) => {
-    if (!(await store.clusters.update(trx, c.id, patch, t, { status: [c.status] }))) throw new Conflict()
-  }
-  const transition = async (
-    trx: Kysely<Tables>,
-    c: ClusterRecord,
-    to: ClusterStatus,
-    reason: EventReason,
-    message: string,
-    t: number,
-    patch: ClusterPatch = {},
-  ) => {
-    if (!canTransition(c.status, to)) throw new Error(`illegal transition ${c.status} -> ${to}`)
-    await guardedUpdate(trx, c, { ...patch, status: to }, t)
-    await store.events.append(trx, {
-      clusterId: c.id,
-      at: t,
-      type: 'StatusChanged',
-      fromStatus: c.status,
-      toStatus: to,
-      reason,
-      message,
-    })
-  }
-  /** A failure that no retry will fix: recorded on the cluster, which then tears down to Terminated(Error). */
-  const fail = (
-    c: ClusterRecord,
-    reason: EventReason,
-    message: string,
-    terminal: ClusterStatus = 'Terminated(Error)',
-  ) =>
-    write(c, (trx, t) =>
-      transition(trx, c, 'Terminating', reason, message, t, {
-        terminalStatus: terminal,
-        info: { ...c.info, lastError: message },
-      }),
-    )
-
-  const setVmStatus = (trx: Kysely<Tables>, c: ClusterRecord, vms: readonly VmRow[], status: VmStatus) =>
-    store.vms.setStatus(
-      trx,
-      c.id,
-      vms.map((v) => v.name),
-      status,
-    )
-
-  /** Creates (or finds again) each VM at the provider, then records the ones not yet in the table. */
-  const ensureVms = async (
-    c: ClusterRecord,
-    wanted: { isMaster: boolean; index: number }[],
-    purpose: 'create' | 'scale-out',
-  ) => {
-    const live = await store.vms.live(c.id)
-    const known = new Set(live.map((v) => v.name))
-    const states: VmState[] = []
-    const fresh: { v: (typeof wanted)[number]; s: VmState }[] = []
-    for (const v of wanted) {
-      const name = vmName(c.name, v.isMaster, v.index)
-      const s = await provider.createVm(
-        {
-          key: `${c.id}/${name}`,
-          clusterId: c.id,
-          clusterName: c.name,
-          name,
-          isMaster: v.isMaster,
-          index: v.index,
-          flavorName: v.isMaster ? c.spec.masterFlavorName : c.spec.workerFlavorName,
-          purpose,
-        },
-        abort.signal,
-      )
-      states.push(s)
-      if (!known.has(name)) fresh.push({ v, s })
-    }
-    if (fresh.length > 0)
-      await write(c, async (trx, t) => {
-        await guardedUpdate(
-          trx,
-          c,
-          {
-            nextMasterIndex: Math.max(
-              c.nextMasterIndex,
-              ...fresh.filter((f) => f.v.isMaster).map((f) => f.v.index + 1),
-            ),
-            nextWorkerIndex: Math.max(
-              c.nextWorkerIndex,
-              ...fresh.filter((f) => !f.v.isMaster).map((f) => f.v.index + 1),
-            ),
-          },
-          t,
-        )
-        for (const { v, s } of fresh)
-          await store.vms.insert(trx, {
-            cluster_id: c.id,
-            instance_id: s.instanceId,
-            name: vmName(c.name, v.isMaster, v.index),
-            is_master: v.isMaster ? 1 : 0,
-            idx: v.index,
-            status: 'Creating',
-            flavor_name: v.isMaster ? c.spec.masterFlavorName : c.spec.workerFlavorName,
-            ip: s.ip,
-            created_at: t,
-          })
-      })
-    return states
-  }
-
-  const later = (readyAt: number): Outcome => ({ requeueAt: Math.max(readyAt, now()) })
-  const soon = (): Outcome => ({ requeueAt: now() })
-  const pendingUntil = (states: readonly { readyAt: number }[]) => Math.max(...states.map((s) => s.readyAt))
-
-  const steps: Record<ClusterStatus, (c: ClusterRecord) => Promise<Outcome>> = {
-    async Initializing(c) {
-      await write(c, (trx, t) => transition(trx, c, 'Creating', 'PROVISION_STARTED', 'provisioning VMs', t))
-      return soon()
-    },
-
-    async Creating(c) {
-      const masters = masterCountFor(c.spec.isHa)
-      const wanted = [
-        ...Array.from({ length: masters }, (_, i) => ({ isMaster: true, index: i + 1 })),
-        ...Array.from({ length: c.spec.workerCnt }, (_, i) => ({ isMaster: false, index: i + 1 })),
-      ]
-      const states = await ensureVms(c, wanted, 'create')
-      const failed = states.find((s) => s.phase === 'failed')
-      if (failed) {
-        await fail(c, 'PROVISION_FAILED', failed.error ?? 'VM provisioning failed')
-        return soon()
+  /** Waits for a poke, or for `ms` when given. */
+  const waitForPoke = (ms?: number) =>
+    new Promise<void>((resolve) => {
+      if (nudged) {
+        nudged = false
+        return resolve()
       }
-      if (states.some((s) => s.phase === 'booting')) return later(pendingUntil(states))
-      await write(c, async (trx, t) => {
-        await transition(
-          trx,
-          c,
-          'Installing',
-          'PROVISIONED',
-          `${states.length} VMs are up; installing ${c.clusterVersion}`,
-          t,
-        )
-        await setVmStatus(trx, c, await store.vms.live(c.id, trx), 'Installing')
-      })
-      return soon()
-    },
-
-    async Installing(c) {
-      const live = await store.vms.live(c.id)
-      const op = await provider.install(
-        { key: `${c.id}/install`, clusterId: c.id, clusterName: c.name, nodes: live.map((v) => v.name) },
-        abort.signal,
-      )
-      if (op.phase === 'running') return later(op.readyAt)
-      if (op.phase === 'failed') {
-        await fail(c, 'INSTALL_FAILED', op.error ?? 'installation failed')
-        return soon()
+      const timer = ms === undefined ? undefined : setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        waiters.delete(done)
+        nudged = false
+        resolve()
       }
-      const firstMaster =
-        live.find((v) => v.is_master === 1 && v.idx === 1) ?? live.find((v) => v.is_master === 1)
-      await write(c, async (trx, t) => {
-        await transition(trx, c, 'Running', 'INSTALLED', 'cluster is running', t, {
-          runningAt: c.runningAt ?? t,
-          info: { ...c.info, ...(firstMaster ? { masterIp: firstMaster.ip } : {}) },
-        })
-        await setVmStatus(trx, c, live, 'Running')
-      })
-      return c.spec.userTask ? soon() : { done: true }
-    },
-
-    async Running(c) {
-      const task = c.spec.userTask
-      if (!task || (c.info.task && c.info.task.state !== 'running')) return { done: true }
-      const live = await store.vms.live(c.id)
-      const op: OperationState = await provider.runTask(
-        {
-          key: `${c.id}/task`,
-          clusterId: c.id,
-          clusterName: c.name,
-          nodes: live.map((v) => v.name),
-          type: task.type,
-        },
-        abort.signal,
-      )
-      if (!c.info.task) {
-        await write(c, async (trx, t) => {
-          await guardedUpdate(trx, c, { info: { ...c.info, task: { state: 'running', startedAt: t } } }, t)
-          await store.events.append(trx, {
-            clusterId: c.id,
-            at: t,
-            type: 'TaskChanged',
-            reason: 'TASK_STARTED',
-            message: `${task.type} task started`,
-          })
-        })
-        return op.phase === 'running' ? later(op.readyAt) : soon()
-      }
-      if (op.phase === 'running') return later(op.readyAt)
-      const ok = op.phase === 'succeeded'
-      const ends = task.terminationPolicy === 'always' || (task.terminationPolicy === 'onSuccess' && ok)
-      await write(c, async (trx, t) => {
-        const info: ClusterInfo = {
-          ...c.info,
-          task: { state: ok ? 'succeeded' : 'failed', startedAt: c.info.task!.startedAt, endedAt: t },
-          ...(ok ? {} : { lastError: op.error ?? 'task failed' }),
-        }
-        const reason = ok ? 'TASK_SUCCEEDED' : 'TASK_FAILED'
-        const message = `${task.type} task ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
-        if (ends)
-          await transition(
-            trx,
-            c,
-            'Terminating',
-            reason,
-            `${message}; terminationPolicy ${task.terminationPolicy} ends the cluster`,
-            t,
-            {
-              info,
-              terminalStatus: 'Terminated(UserCommand)',
-            },
-          )
-        else {
-          await guardedUpdate(trx, c, { info }, t)
-          await store.events.append(trx, { clusterId: c.id, at: t, type: 'TaskChanged', reason, message })
-        }
-      })
-      return ends ? soon() : { done: true }
-    },
-
-    async Processing(c) {
-      return c.targetWorkerCnt >= c.workerCnt ? scaleOut(c) : scaleIn(c)
-    },
-
-    async Terminating(c) {
-      // Every VM this cluster may have asked for, recorded or not (a crash can fall between the
-      // provider's create and our insert): deleting a key never created is a no-op, so no orphan survives.
-      const live = await store.vms.live(c.id)
-      const names = new Set(live.map((v) => v.name))
-      const masters = masterCountFor(c.spec.isHa)
-      for (let i = 1; i <= Math.max(masters, c.nextMasterIndex - 1); i++) names.add(vmName(c.name, true, i))
-      // A scale-out asks the provider for its new workers (nextWorkerIndex upwards) before it
-      // records them, and a delete landing in between wins the row: those workers then exist
-      // only at the provider, so the range reaches as far as that scale-out could have gone.
-      // (A scale-out creates target minus the live workers, which may exceed target minus
-      // workerCnt if a worker was lost: nextWorkerIndex - 1 + target bounds both.)
-      const scaleOutReach = c.nextWorkerIndex - 1 + c.targetWorkerCnt
-      const maxWorker = Math.max(scaleOutReach, c.spec.workerCnt, c.targetWorkerCnt)
-      for (let i = 1; i <= maxWorker; i++) names.add(vmName(c.name, false, i))
-      const toMark = live.filter((v) => v.status !== 'Terminating')
-      if (toMark.length > 0)
-        await write(c, async (trx, t) => {
-          await guardedUpdate(trx, c, {}, t)
-          await setVmStatus(trx, c, toMark, 'Terminating')
-        })
-      const states = await Promise.all(
-        [...names].map(async (n) => ({ n, s: await provider.deleteVm(`${c.id}/${n}`, abort.signal) })),
-      )
-      const gone = states.filter((x) => x.s.phase === 'gone' && live.some((v) => v.name === x.n))
-      const pending = states.filter((x) => x.s.phase !== 'gone')
-      if (gone.length > 0 || pending.length === 0)
-        await write(c, async (trx, t) => {
-          await guardedUpdate(trx, c, {}, t)
-          for (const g of gone) await store.vms.end(trx, c.id, g.n, t)
-          if (pending.length === 0) {
-            const to = c.terminalStatus ?? 'Terminated(User)'
-            await transition(trx, c, to, 'TERMINATED', `cluster ${to}`, t, {
-              terminatedAt: t,
-              masterCnt: 0,
-              workerCnt: 0,
-              apiKeyStatus: deriveApiKeyStatus({
-                clusterType: c.clusterType,
-                hasUserTask: !!c.spec.userTask,
-                status: to,
-              }),
-            })
-          }
-        })
-      return pending.length === 0 ? { done: true } : later(pendingUntil(pending.map((p) => p.s)))
-    },
-
-    'Terminated(User)': async () => ({ done: true }),
-    'Terminated(UserCommand)': async () => ({ done: true }),
-    'Terminated(Error)': async () => ({ done: true }),
-  }
-
-  const finishScale = (
-    c: ClusterRecord,
-    reason: EventReason,
-    message: string,
-    extra: (trx: Kysely<Tables>, t: number) => Promise<void>,
-  ) =>
-    write(c, async (trx, t) => {
-      await extra(trx, t)
-      await transition(trx, c, 'Running', reason, message, t, { workerCnt: c.targetWorkerCnt })
+      waiters.add(done)
     })
-
-  /** New workers take fresh indexes (never reused), boot, install, and join. */
-  const scaleOut = async (c: ClusterRecord): Promise<Outcome> => {
-    const live = await store.vms.live(c.id)
-    const liveWorkers = live.filter((v) => v.is_master === 0)
-    const joining = liveWorkers.filter((v) => v.status === 'Creating' || v.status === 'Installing')
-    const missing = c.targetWorkerCnt - liveWorkers.length
-    const wanted = [
-      ...joining.map((v) => ({ isMaster: false, index: v.idx })),
-      ...Array.from({ length: Math.max(0, missing) }, (_, i) => ({
-        isMaster: false,
-        index: c.nextWorkerIndex + i,
-      })),
-    ]
-    if (wanted.length === 0) {
-      await finishScale(
-        c,
-        'SCALE_OUT_DONE',
-        `scale-out done: ${c.targetWorkerCnt} workers`,
-        async () => undefined,
-      )
-      return { done: true }
-    }
-    const states = await ensureVms(c, wanted, 'scale-out')
-    if (states.some((s) => s.phase === 'booting')) return later(pendingUntil(states))
-    const firstNew = Math.min(...wanted.map((w) => w.index))
-    const nodes = wanted.map((w) => vmName(c.name, false, w.index))
-    const fresh = await store.vms.live(c.id)
-    const creating = fresh.filter((v) => nodes.includes(v.name) && v.status === 'Creating')
-    if (creating.length > 0)
-      await write(c, async (trx, t) => {
-        await guardedUpdate(trx, c, {}, t)
-        await setVmStatus(trx, c, creating, 'Installing')
-      })
-    const op = await provider.install(
-      { key: `${c.id}/scale-out/${firstNew}`, clusterId: c.id, clusterName: c.name, nodes },
-      abort.signal,
-    )
-    if (op.phase === 'running') return later(op.readyAt)
-    await finishScale(
-      c,
-      'SCALE_OUT_DONE',
-      `scale-out done: ${nodes.length} worker(s) joined, ${c.targetWorkerCnt} workers`,
-      (trx) =>
-        setVmStatus(
-          trx,
-          c,
-          fresh.filter((v) => nodes.includes(v.name)),
-          'Running',
-        ),
-    )
-    return { done: true }
-  }
-
-  /** The highest-index workers leave: decommissioned first, then deleted. */
-  const scaleIn = async (c: ClusterRecord): Promise<Outcome> => {
-    const live = await store.vms.live(c.id)
-    const workers = live.filter((v) => v.is_master === 0).sort((a, b) => b.idx - a.idx)
-    let leaving = workers.filter((v) => v.status === 'Decommissioning' || v.status === 'Terminating')
-    const excess = c.workerCnt - c.targetWorkerCnt
-    if (leaving.length === 0) {
-      leaving = workers.slice(0, excess)
-      const chosen = leaving
-      await write(c, async (trx, t) => {
-        await guardedUpdate(trx, c, {}, t)
-        await setVmStatus(trx, c, chosen, 'Decommissioning')
-      })
-      leaving = leaving.map((v) => ({ ...v, status: 'Decommissioning' }))
-    }
-    const nodes = leaving.map((v) => v.name)
-    const op = await provider.decommission(
-      {
-        key: `${c.id}/decommission/${[...nodes].sort().join(',')}`,
-        clusterId: c.id,
-        clusterName: c.name,
-        nodes,
-      },
-      abort.signal,
-    )
-    if (op.phase === 'running') return later(op.readyAt)
-    const toDelete = leaving.filter((v) => v.status === 'Decommissioning')
-    if (toDelete.length > 0)
-      await write(c, async (trx, t) => {
-        await guardedUpdate(trx, c, {}, t)
-        await setVmStatus(trx, c, toDelete, 'Terminating')
-      })
-    const states = await Promise.all(
-      leaving.map(async (v) => ({ v, s: await provider.deleteVm(`${c.id}/${v.name}`, abort.signal) })),
-    )
-    const pending = states.filter((x) => x.s.phase !== 'gone')
-    if (pending.length > 0) return later(pendingUntil(pending.map((p) => p.s)))
-    await finishScale(
-      c,
-      'SCALE_IN_DONE',
-      `scale-in done: ${leaving.length} worker(s) removed, ${c.targetWorkerCnt} workers`,
-      async (trx, t) => {
-        for (const v of leaving) await store.vms.end(trx, c.id, v.name, t)
-      },
-    )
-    return { done: true }
-  }
 
   const backoff = (attempts: number) =>
     Math.min(30_000, 100 * 2 ** Math.min(attempts, 12)) * (0.5 + Math.random() / 2)
 
+  /** Makes a pass's view: its calls die with it, its writes are fenced on its lease. */
+  const openPass = (id: string, signal: AbortSignal): Pass => ({
+    call: async (name, fn) => {
+      try {
+        return await withDeadline(signal, callTimeoutMs, (s) => fn(provider, s))
+      } catch (e) {
+        if (signal.aborted) throw signal.reason
+        throw e instanceof ProviderCallError ? e : new ProviderCallError(name, e)
+      }
+    },
+    write: (fn) =>
+      store.transaction(async (tx) => {
+        const t = now()
+        await store.work.assertLease(tx, id, owner, t)
+        await fn(tx, t)
+      }),
+  })
+
+  /**
+   * A provider call failed. Transient: back off and count. Terminal, or too many in a row: the
+   * cluster ends Terminated(Error) with PROVIDER_ERROR. A cluster already Terminating cannot end
+   * any other way than by its VMs going, so it says so once and keeps trying, slowly.
+   */
+  const providerFailed = async (pass: Pass, c: ClusterRecord, e: ProviderCallError) => {
+    const attempts = (await store.work.attempts(c.id)) + 1
+    const terminal = e.cause instanceof TerminalProviderError
+    const cause = e.cause instanceof Error ? e.cause.message : String(e.cause)
+    const givingUp = terminal || attempts >= maxAttempts
+    logger.warn({ clusterId: c.id, call: e.call, attempts, err: cause }, 'provider call failed')
+    if (!givingUp) {
+      await store.work.release(c.id, owner, now() + backoff(attempts), now(), true)
+      return
+    }
+    const message = `${e.call} failed${terminal ? '' : ` ${attempts} times in a row`}: ${cause}`
+    if (c.status === 'Terminating') {
+      if (attempts === maxAttempts || terminal)
+        await pass.write((tx, t) =>
+          store.events.append(tx, {
+            clusterId: c.id,
+            at: t,
+            type: 'Error',
+            reason: 'PROVIDER_ERROR',
+            message: `${message}; still trying to delete the cluster's VMs`,
+          }),
+        )
+      await store.work.release(c.id, owner, now() + 30_000, now(), true)
+      return
+    }
+    await fail(pass, c, 'PROVIDER_ERROR', message)
+    await store.work.release(c.id, owner, now(), now())
+  }
+
   /** One pass over one claimed cluster. Never throws: the outcome is written back to the work row. */
   const reconcile = async (id: string): Promise<void> => {
+    const ctl = new AbortController()
+    // Each call under way listens to the pass (callsPerCluster at once, and the heartbeat).
+    setMaxListeners(0, ctl.signal)
+    const stop = stopping.signal
+    const onStop = () => ctl.abort(new Stopped('reconciler stopped'))
+    if (stop.aborted) onStop()
+    else stop.addEventListener('abort', onStop, { once: true })
+    // The heartbeat: a pass may take longer than a lease (a slow provider, a 1,000-VM cluster).
+    const heartbeat = setInterval(
+      () =>
+        void store.work.extend(id, owner, now(), leaseMs).then(
+          (held) => {
+            if (!held) ctl.abort(new LeaseLostError(id))
+          },
+          // The database is out for a moment: the writes are fenced anyway; try again next beat.
+          () => undefined,
+        ),
+      Math.max(5, Math.floor(leaseMs / 3)),
+    )
+    const pass = openPass(id, ctl.signal)
+    let c: ClusterRecord | undefined
     try {
-      const c = await store.clusters.getById(id)
-      const outcome: Outcome = !c || isTerminated(c.status) ? { done: true } : await steps[c.status](c)
+      c = await store.clusters.getById(id)
+      const outcome: Outcome = !c || isTerminated(c.status) ? { done: true } : await steps[c.status](pass, c)
       logger.debug({ clusterId: id, status: c?.status, outcome }, 'reconciled one step')
       if ('done' in outcome) await store.work.finish(id, owner, now())
       else await store.work.release(id, owner, outcome.requeueAt, now())
     } catch (e) {
-      if (e instanceof LeaseLostError) {
+      const reason = ctl.signal.aborted ? ctl.signal.reason : e
+      if (reason instanceof LeaseLostError || e instanceof LeaseLostError) {
         logger.warn({ clusterId: id }, 'lease lost; another reconciler owns this cluster now')
         return
       }
+      // Shutdown: the lease goes back with every other one in stop().
+      if (reason instanceof Stopped) return
       if (e instanceof Conflict) {
         await store.work.release(id, owner, now(), now()).catch(() => undefined)
         return
       }
-      const attempts = await store.work.attempts(id).catch(() => 0)
-      logger.warn({ clusterId: id, err: e, attempts }, 'reconcile failed; retrying with backoff')
-      await store.work.release(id, owner, now() + backoff(attempts), now(), true).catch(() => undefined)
+      if (e instanceof ProviderCallError && c) {
+        await providerFailed(pass, c, e).catch((err: unknown) => {
+          logger.warn({ clusterId: id, err }, 'could not record a provider failure; retrying')
+          return store.work.release(id, owner, now() + backoff(1), now()).catch(() => undefined)
+        })
+        return
+      }
+      // The database, most likely: not the cluster's fault, so it does not count as an attempt.
+      logger.warn({ clusterId: id, err: e }, 'reconcile failed; retrying with backoff')
+      await store.work.release(id, owner, now() + backoff(2), now()).catch(() => undefined)
+    } finally {
+      clearInterval(heartbeat)
+      stop.removeEventListener('abort', onStop)
     }
   }
 
+  /** Claims due work into free slots and starts a pass for each; returns how many it started. */
+  const fill = async (): Promise<number> => {
+    const free = opts.concurrency - inflight.size
+    if (free <= 0) return 0
+    const ids = await store.work.claim(owner, now(), leaseMs, free)
+    for (const id of ids) {
+      const p = reconcile(id).finally(() => {
+        inflight.delete(id)
+        poke()
+      })
+      inflight.set(id, p)
+    }
+    return ids.length
+  }
+
   /**
-   * Claims and reconciles due work until none is left at the current time, or `keepGoing` says
-   * stop (checked between batches). Returns passes run.
+   * Runs passes until nothing is due at the current time and none is in flight, or `keepGoing`
+   * says stop (then it waits only for the passes under way). Returns the passes started.
    */
-  const drain = async (limit = Infinity, keepGoing: () => boolean = () => true): Promise<number> => {
+  const drain = async (keepGoing: () => boolean = () => true): Promise<number> => {
     let passes = 0
-    while (passes < limit && keepGoing()) {
-      const ids = await store.work.claim(owner, now(), deps.leaseMs, deps.concurrency)
-      if (ids.length === 0) break
-      await Promise.all(ids.map(reconcile))
-      passes += ids.length
-      // Let HTTP requests in between batches: without this, a long run of microtasks (the
-      // SQLite driver resolves at once) would starve the API while there is work.
+    for (;;) {
+      const started = keepGoing() ? await fill() : 0
+      passes += started
+      if (inflight.size === 0 && started === 0) return passes
+      if (started === 0 || inflight.size >= opts.concurrency) await waitForPoke()
+      // Let HTTP requests in: the SQLite driver resolves at once, so a busy pool would starve them.
       await new Promise((r) => setImmediate(r))
     }
-    return passes
   }
 
   const loop = async () => {
     while (running) {
       try {
-        // A backlog can keep a drain busy for seconds (at time scale 0, until every cluster is
-        // Running); shutdown must not wait for it, only for the batch under way.
-        await drain(Infinity, () => running)
+        await drain(() => running)
       } catch (e) {
         logger.error({ err: e }, 'reconciler loop error')
       }
       if (!running) break
       const next = await store.work.nextDue().catch(() => undefined)
-      const wait = Math.max(0, Math.min(deps.pollMs, next === undefined ? deps.pollMs : next - now()))
-      if (woken) {
-        woken = false
-        continue
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait)
-        wakeUp = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      wakeUp = undefined
-      woken = false
+      const wait = Math.max(0, Math.min(opts.pollMs, next === undefined ? opts.pollMs : next - now()))
+      await waitForPoke(wait)
     }
   }
 
@@ -532,24 +255,29 @@ export const createReconciler = (deps: Deps) => {
     get running() {
       return running
     },
+    /** Passes in flight right now (for metrics and tests). */
+    get inFlight() {
+      return inflight.size
+    },
     reconcile,
-    drain,
+    drain: () => drain(),
     start() {
       if (running) return
       running = true
       loopDone = loop()
     },
-    wake() {
-      woken = true
-      wakeUp?.()
-    },
+    /** New desired state was written: look for work now instead of at the next poll. */
+    wake: poke,
     async stop() {
-      if (!running) return
+      if (!running && inflight.size === 0) return
       running = false
-      wakeUp?.()
-      abort.abort()
+      stopping.abort()
+      poke()
       await loopDone
+      await Promise.allSettled([...inflight.values()])
       await store.work.releaseAll(owner).catch(() => undefined)
+      stopping = new AbortController()
+      setMaxListeners(0, stopping.signal)
     },
   }
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { masterCountFor, isScalable, toCluster, toSummary, type ClusterRecord } from '../domain/cluster.js'
+import { toClusterEvent } from '../domain/events.js'
+import { toVm } from '../domain/vm.js'
 import { parseCreateCluster, parseScaleRequest } from '../domain/cluster-spec.js'
 import { AppError } from '../domain/errors.js'
 import { MAX_WORKERS } from '../domain/catalog.js'
@@ -14,7 +16,7 @@ import {
   type VmSortField,
 } from '../domain/paging.js'
 import { deriveApiKeyStatus, isTerminated, type ClusterStatus } from '../domain/statuses.js'
-import type { Store } from '../store/index.js'
+import type { Store, Tx } from '../store/index.js'
 import type { SecretBox } from './secret-box.js'
 import { DuplicateNameError } from '../store/index.js'
 import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, Page, Vm } from '../wire/schemas.js'
@@ -58,12 +60,11 @@ export const sealPasswords = <S extends WithPasswords>(
   }
 }
 
-type Trx = Parameters<Parameters<Store['transaction']>[0]>[0]
 /**
  * Records, inside the transaction that acts, the answer a retry with the same Idempotency-Key
  * must replay: a crash between acting and answering cannot make that retry act a second time.
  */
-export type Recorder = (trx: Trx, result: ClusterRef) => Promise<void>
+export type Recorder = (tx: Tx, result: ClusterRef) => Promise<void>
 
 const notFound = (id: string) => new AppError('CLUSTER_NOT_FOUND', `cluster ${id} not found`)
 const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({
@@ -98,30 +99,19 @@ export const createClusterService = ({ store, now, wake, box }: Deps) => {
             name: spec.name,
             owner: caller.owner,
             status: 'Initializing',
-            terminal_status: null,
-            cluster_type: spec.clusterType,
-            cluster_version: spec.clusterVersion,
-            api_key_status: deriveApiKeyStatus({
+            clusterType: spec.clusterType,
+            clusterVersion: spec.clusterVersion,
+            apiKeyStatus: deriveApiKeyStatus({
               clusterType: spec.clusterType,
               hasUserTask: !!spec.userTask,
               status: 'Initializing',
             }),
-            master_cnt: masters,
-            worker_cnt: spec.workerCnt,
-            target_worker_cnt: spec.workerCnt,
-            hdfs_replication: spec.config.hdfsReplication,
-            created_at: t,
-            running_at: null,
-            terminated_at: null,
-            updated_at: t,
-            spec: JSON.stringify(sealPasswords(spec, box)),
+            masterCnt: masters,
+            workerCnt: spec.workerCnt,
+            createdAt: t,
+            spec: sealPasswords(spec, box),
             // A securityGroupName asks for a new group: it gets its id now, as the real service does.
-            info: JSON.stringify({ securityGroupIds: spec.securityGroupIds ?? [randomUUID()] }),
-            vm_uptime_closed: 0,
-            vm_live_count: 0,
-            vm_live_created_sum: 0,
-            next_master_index: 1,
-            next_worker_index: 1,
+            info: { securityGroupIds: spec.securityGroupIds ?? [randomUUID()] },
           })
           await store.events.append(trx, {
             clusterId: id,
@@ -197,30 +187,14 @@ export const createClusterService = ({ store, now, wake, box }: Deps) => {
         },
         order,
       )
-      const content = rows.map((v): Vm => ({
-        name: v.name,
-        instanceId: v.instance_id,
-        index: v.idx,
-        isMaster: v.is_master === 1,
-        status: v.status,
-        flavorName: v.flavor_name,
-        ip: v.ip,
-        createdAt: v.created_at,
-      }))
-      return toPage(content, page, total)
+      return toPage(rows.map(toVm), page, total)
     },
 
     async events(caller: Caller, id: string, query: Record<string, unknown>): Promise<Page<ClusterEvent>> {
       const page = parsePageRequest({ page: query.page, size: query.size }, [] as const)
       const c = await load(caller, id)
       const { rows, total } = await store.events.list(c.id, page.page * page.size, page.size)
-      const content = rows.map((r) => {
-        const e: ClusterEvent = { seq: r.seq, at: r.at, type: r.type, reason: r.reason, message: r.message }
-        if (r.fromStatus) e.fromStatus = r.fromStatus
-        if (r.toStatus) e.toStatus = r.toStatus
-        return e
-      })
-      return toPage(content, page, total)
+      return toPage(rows.map(toClusterEvent), page, total)
     },
 
     async delete(caller: Caller, id: string, record?: Recorder): Promise<ClusterRef> {

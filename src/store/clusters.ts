@@ -1,15 +1,16 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
-import type { ClusterInfo, ClusterRecord } from '../domain/cluster.js'
+import { sql, type Selectable } from 'kysely'
+import type { ClusterInfo, ClusterRecord, NewCluster } from '../domain/cluster.js'
 import type { ClusterSpec } from '../domain/cluster-spec.js'
 import type { ClusterSortField, PageRequest } from '../domain/paging.js'
 import type { ApiKeyStatus, ClusterStatus } from '../domain/statuses.js'
 import type { Database } from './db.js'
-import type { ClustersTable, Tables } from './tables.js'
+import type { ClustersTable } from './tables.js'
 import { hasNul } from './text.js'
+import { kx, type Tx } from './tx.js'
 
-export type ClusterRow = Selectable<ClustersTable>
+type ClusterRow = Selectable<ClustersTable>
 
-export const toRecord = (r: ClusterRow): ClusterRecord => ({
+const toRecord = (r: ClusterRow): ClusterRecord => ({
   seq: r.seq,
   id: r.id,
   project: r.project,
@@ -48,8 +49,6 @@ export interface ClusterPatch {
   runningAt?: number
   terminatedAt?: number
   info?: ClusterInfo
-  nextMasterIndex?: number
-  nextWorkerIndex?: number
 }
 
 const patchColumns = (p: ClusterPatch, now: number) => {
@@ -63,8 +62,6 @@ const patchColumns = (p: ClusterPatch, now: number) => {
   if (p.runningAt !== undefined) out.running_at = p.runningAt
   if (p.terminatedAt !== undefined) out.terminated_at = p.terminatedAt
   if (p.info !== undefined) out.info = JSON.stringify(p.info)
-  if (p.nextMasterIndex !== undefined) out.next_master_index = p.nextMasterIndex
-  if (p.nextWorkerIndex !== undefined) out.next_worker_index = p.nextWorkerIndex
   return out
 }
 
@@ -157,11 +154,40 @@ export const createClusterStore = (database: Database) => {
       : sql<boolean>`lower(${sql.ref(column)}) like ${`%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
 
   return {
-    async insert(trx: Kysely<Tables>, row: Omit<ClusterRow, 'seq'>): Promise<void> {
+    /** Adds a cluster; its VM counters start at zero. DuplicateNameError if a live one has its name. */
+    async insert(tx: Tx, c: NewCluster): Promise<void> {
       try {
-        await trx.insertInto('clusters').values(row).execute()
+        await kx(tx)
+          .insertInto('clusters')
+          .values({
+            id: c.id,
+            project: c.project,
+            name: c.name,
+            owner: c.owner,
+            status: c.status,
+            terminal_status: null,
+            cluster_type: c.clusterType,
+            cluster_version: c.clusterVersion,
+            api_key_status: c.apiKeyStatus,
+            master_cnt: c.masterCnt,
+            worker_cnt: c.workerCnt,
+            target_worker_cnt: c.workerCnt,
+            hdfs_replication: c.spec.config.hdfsReplication,
+            created_at: c.createdAt,
+            running_at: null,
+            terminated_at: null,
+            updated_at: c.createdAt,
+            spec: JSON.stringify(c.spec),
+            info: JSON.stringify(c.info),
+            vm_uptime_closed: 0,
+            vm_live_count: 0,
+            vm_live_created_sum: 0,
+            next_master_index: 1,
+            next_worker_index: 1,
+          })
+          .execute()
       } catch (e) {
-        if (isUniqueViolation(e)) throw new DuplicateNameError(row.name)
+        if (isUniqueViolation(e)) throw new DuplicateNameError(c.name)
         throw e
       }
     },
@@ -184,9 +210,9 @@ export const createClusterStore = (database: Database) => {
       return record
     },
 
-    async getById(id: string, trx: Kysely<Tables> = db): Promise<ClusterRecord | undefined> {
+    async getById(id: string, tx?: Tx): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
-      const row = await trx.selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await (tx ? kx(tx) : db).selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toRecord(row) : undefined
     },
 
@@ -195,13 +221,13 @@ export const createClusterStore = (database: Database) => {
      * requests racing for one transition cannot both succeed.
      */
     async update(
-      trx: Kysely<Tables>,
+      tx: Tx,
       id: string,
       patch: ClusterPatch,
       now: number,
       guard?: { status?: readonly ClusterStatus[]; minWorkersAfter?: { remove: number } },
     ): Promise<boolean> {
-      let q = trx
+      let q = kx(tx)
         .updateTable('clusters')
         .set(patchColumns(patch, now) as never)
         .where('id', '=', id)
@@ -273,8 +299,8 @@ export const createClusterStore = (database: Database) => {
       return rows.map((r) => ({ status: r.status, n: Number(r.n) }))
     },
 
-    async deleteAll(trx: Kysely<Tables>): Promise<void> {
-      await trx.deleteFrom('clusters').execute()
+    async deleteAll(tx: Tx): Promise<void> {
+      await kx(tx).deleteFrom('clusters').execute()
     },
   }
 }

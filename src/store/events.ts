@@ -1,21 +1,10 @@
-import type { Kysely } from 'kysely'
-import type { EventReason } from '../domain/statuses.js'
+import type { EventRecord, NewEvent } from '../domain/events.js'
 import type { Database } from './db.js'
-import type { Tables } from './tables.js'
-
-export interface NewEvent {
-  clusterId: string
-  at: number
-  type: 'StatusChanged' | 'Requested' | 'VmChanged' | 'TaskChanged' | 'Error'
-  fromStatus?: string | null
-  toStatus?: string | null
-  reason: EventReason
-  message: string
-}
+import { kx, type Tx } from './tx.js'
 
 export const createEventStore = ({ db }: Database) => ({
-  async append(trx: Kysely<Tables>, e: NewEvent): Promise<void> {
-    await trx
+  async append(tx: Tx, e: NewEvent): Promise<void> {
+    await kx(tx)
       .insertInto('events')
       .values({
         cluster_id: e.clusterId,
@@ -30,7 +19,7 @@ export const createEventStore = ({ db }: Database) => ({
   },
 
   /** Oldest first. Events are append-only, so a position is a stable per-cluster sequence number. */
-  async list(clusterId: string, offset: number, limit: number) {
+  async list(clusterId: string, offset: number, limit: number): Promise<{ total: number; rows: EventRecord[] }> {
     const [{ n }, rows] = await Promise.all([
       db
         .selectFrom('events')
@@ -60,8 +49,8 @@ export const createEventStore = ({ db }: Database) => ({
     }
   },
 
-  async deleteAll(trx: Kysely<Tables>): Promise<void> {
-    await trx.deleteFrom('events').execute()
+  async deleteAll(tx: Tx): Promise<void> {
+    await kx(tx).deleteFrom('events').execute()
   },
 })
 

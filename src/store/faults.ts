@@ -1,6 +1,7 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Selectable } from 'kysely'
 import type { Database } from './db.js'
-import type { FaultsTable, Tables } from './tables.js'
+import type { FaultsTable } from './tables.js'
+import { kx, type Tx } from './tx.js'
 import { hasNul } from './text.js'
 
 export type FaultRow = Selectable<FaultsTable>
@@ -31,8 +32,8 @@ export const createFaultStore = ({ db }: Database) => ({
       .executeTakeFirst()
     return Number(res.numUpdatedRows) === 1
   },
-  async deleteAll(trx: Kysely<Tables>): Promise<void> {
-    await trx.deleteFrom('faults').execute()
+  async deleteAll(tx: Tx): Promise<void> {
+    await kx(tx).deleteFrom('faults').execute()
   },
 })
 

@@ -1,17 +1,18 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Selectable } from 'kysely'
 import type { Database } from './db.js'
-import type { IdempotencyTable, Tables } from './tables.js'
+import type { IdempotencyTable } from './tables.js'
+import { asTx, kx, type Tx } from './tx.js'
 
 export type IdempotencyRow = Selectable<IdempotencyTable>
 
 const completeIn = async (
-  trx: Kysely<Tables>,
+  tx: Tx,
   project: string,
   key: string,
   status: number,
   body: string,
 ): Promise<void> => {
-  await trx
+  await kx(tx)
     .updateTable('idempotency_keys')
     .set({ state: 'done', response_status: status, response_body: body })
     .where('project', '=', project)
@@ -48,7 +49,7 @@ export const createIdempotencyStore = ({ db, transaction }: Database) => ({
       .executeTakeFirst()
   },
   async complete(project: string, key: string, status: number, body: string): Promise<void> {
-    await transaction((trx) => completeIn(trx, project, key, status, body))
+    await transaction((trx) => completeIn(asTx(trx), project, key, status, body))
   },
   /** complete, inside a caller's transaction: the answer commits with the action or not at all. */
   completeIn,

@@ -5,6 +5,8 @@ import { createEventStore } from './events.js'
 import { createFaultStore } from './faults.js'
 import { createIdempotencyStore } from './idempotency.js'
 import { createSecretsStore } from './secrets.js'
+import { createSimRecordStore } from './sim-ops.js'
+import { asTx, type Tx } from './tx.js'
 import { createVmStore } from './vms.js'
 import { createWorkStore } from './work.js'
 
@@ -18,7 +20,9 @@ export const createStore = (database: Database) => ({
   work: createWorkStore(database),
   faults: createFaultStore(database),
   secrets: createSecretsStore(database),
-  transaction: database.transaction,
+  simRecords: createSimRecordStore(database),
+  /** All of `fn`'s writes or none; `tx` goes only to store functions. */
+  transaction: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => database.transaction((trx) => fn(asTx(trx))),
 })
 
 export type Store = ReturnType<typeof createStore>

@@ -6,6 +6,9 @@ import {
   isTerminated,
   type ClusterStatus,
 } from '../domain/statuses.js'
+import { Check, type InvariantCheck } from '../domain/invariants.js'
+import { vmName } from '../domain/vm.js'
+import { toSimRecord, type SimRecord } from './sim-ops.js'
 import type { ClustersTable, EventsTable, Tables, VmsTable } from './tables.js'
 
 /**
@@ -13,23 +16,12 @@ import type { ClustersTable, EventsTable, Tables, VmsTable } from './tables.js'
  * crashes and restarts that led to it (DESIGN sections 4 and 5). Soak and shutdown tests run
  * this against the database a real server left behind; it reads only, in one snapshot.
  */
-export interface InvariantCheck {
-  name: string
-  description: string
-  ok: boolean
-  /** How many rows (clusters, VMs, names, ...) the check looked at. */
-  checked: number
-  /** Every violation counted; `violations` lists the first MAX_LISTED. */
-  violationCount: number
-  violations: string[]
-}
+export type { InvariantCheck } from '../domain/invariants.js'
 
 export interface InvariantReport {
   ok: boolean
   checks: InvariantCheck[]
 }
-
-const MAX_LISTED = 50
 
 /**
  * Statuses in which nothing is under way: the counts on the row must agree with the VM rows.
@@ -43,8 +35,6 @@ const STABLE: readonly ClusterStatus[] = [
 ]
 const TRANSITIONAL: readonly ClusterStatus[] = CLUSTER_STATUSES.filter((s) => !STABLE.includes(s))
 
-const vmName = (clusterName: string, isMaster: boolean, index: number) =>
-  `${isMaster ? 'HadoopMST' : 'HadoopWRK'}-${clusterName}-${index}`
 
 interface SpecFacts {
   isHa: boolean
@@ -56,30 +46,6 @@ interface SpecFacts {
 const specFacts = (spec: string): SpecFacts => {
   const s = JSON.parse(spec) as { isHa?: unknown; clusterType?: unknown; userTask?: unknown }
   return { isHa: s.isHa === true, clusterType: String(s.clusterType), hasUserTask: s.userTask != null }
-}
-
-class Check {
-  private listed: string[] = []
-  private count = 0
-  checked = 0
-  constructor(
-    readonly name: string,
-    readonly description: string,
-  ) {}
-  fail(message: string) {
-    this.count++
-    if (this.listed.length < MAX_LISTED) this.listed.push(message)
-  }
-  result(): InvariantCheck {
-    return {
-      name: this.name,
-      description: this.description,
-      ok: this.count === 0,
-      checked: this.checked,
-      violationCount: this.count,
-      violations: this.listed,
-    }
-  }
 }
 
 const groupBy = <T>(rows: readonly T[], key: (r: T) => string): Map<string, T[]> => {
@@ -128,7 +94,10 @@ const EVENT_COLUMNS = ['seq', 'cluster_id', 'type', 'from_status', 'to_status'] 
  * Runs every check on one consistent snapshot (a read transaction: repeatable read on
  * PostgreSQL, a WAL snapshot on SQLite). Works on both backends; never writes.
  */
-export const checkInvariants = (db: Kysely<Tables>): Promise<InvariantReport> =>
+export const checkInvariants = (
+  db: Kysely<Tables>,
+  opts: { providerChecks?: ProviderChecks } = {},
+): Promise<InvariantReport> =>
   db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -146,23 +115,42 @@ export const checkInvariants = (db: Kysely<Tables>): Promise<InvariantReport> =>
       const work = new Set(
         (await trx.selectFrom('work').select('cluster_id').execute()).map((w) => w.cluster_id),
       )
-      const simVms = await trx
-        .selectFrom('sim_ops')
-        .select(['key', 'cluster_id', 'kind', 'result'])
-        .where('kind', 'in', ['vm', 'vm-delete'])
-        .execute()
-      return evaluate({ clusters, vms, transitions, work, simVms })
+      const own = evaluate({ clusters, vms, transitions, work })
+      if (!opts.providerChecks) return own
+      const records = (await trx.selectFrom('sim_ops').selectAll().execute()).map(toSimRecord)
+      const extra = opts.providerChecks({
+        clusters: clusters.map((c) => ({ id: c.id, name: c.name, status: c.status })),
+        vms: vms.map((v) => ({
+          clusterId: v.cluster_id,
+          name: v.name,
+          instanceId: v.instance_id,
+          live: v.ended_at === null,
+        })),
+        simRecords: records,
+      })
+      const checks = [...own.checks, ...extra]
+      return { ok: checks.every((c) => c.ok), checks }
     })
+
+/**
+ * What a provider's own checks see of the snapshot: it owns the meaning of its records, so
+ * the store hands them over unparsed.
+ */
+export interface ProviderCheckInput {
+  clusters: { id: string; name: string; status: string }[]
+  vms: { clusterId: string; name: string; instanceId: string; live: boolean }[]
+  simRecords: SimRecord[]
+}
+export type ProviderChecks = (input: ProviderCheckInput) => InvariantCheck[]
 
 type Snapshot = {
   clusters: Pick<Selectable<ClustersTable>, (typeof CLUSTER_COLUMNS)[number]>[]
   vms: Pick<Selectable<VmsTable>, (typeof VM_COLUMNS)[number]>[]
   transitions: Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>[]
   work: Set<string>
-  simVms: { key: string; cluster_id: string; kind: string; result: string }[]
 }
 
-const evaluate = ({ clusters, vms, transitions, work, simVms }: Snapshot): InvariantReport => {
+const evaluate = ({ clusters, vms, transitions, work }: Snapshot): InvariantReport => {
   // PostgreSQL returns bigint columns as strings: compare numbers, not their spellings.
   const n = (v: number | string | null) => (v === null ? null : Number(v))
   const byId = new Map(clusters.map((c) => [c.id, c]))
@@ -194,10 +182,6 @@ const evaluate = ({ clusters, vms, transitions, work, simVms }: Snapshot): Invar
     'pending-work',
     'every cluster in a transitional status has a work item (else it is stuck)',
   )
-  const provider = new Check(
-    'provider-vms',
-    'simulator: each recorded VM is the instance the provider created; Running: the provider VMs not deleted are exactly the live VMs; Terminated(*): none left undeleted',
-  )
 
   // ---- VMs ----
   const instanceIds = new Map<string, string>()
@@ -221,9 +205,9 @@ const evaluate = ({ clusters, vms, transitions, work, simVms }: Snapshot): Invar
       const master = v.is_master === 1
       if (names.has(v.name)) vmNames.fail(`cluster ${c.name} (${c.id}): VM name ${v.name} used twice`)
       names.add(v.name)
-      if (v.name !== vmName(c.name, master, v.idx))
+      if (v.name !== vmName(c.name, master ? 'master' : 'worker', v.idx))
         vmNames.fail(
-          `cluster ${c.name} (${c.id}): VM ${v.name} should be named ${vmName(c.name, master, v.idx)}`,
+          `cluster ${c.name} (${c.id}): VM ${v.name} should be named ${vmName(c.name, master ? 'master' : 'worker', v.idx)}`,
         )
       const slot = `${master ? 'master' : 'worker'} ${v.idx}`
       if (slots.has(slot)) vmIndexes.fail(`cluster ${c.name} (${c.id}): ${slot} used twice`)
@@ -367,46 +351,6 @@ const evaluate = ({ clusters, vms, transitions, work, simVms }: Snapshot): Invar
   for (const id of chains.keys())
     if (!byId.has(id)) events.fail(`status events for cluster ${id}, which does not exist`)
 
-  // ---- the simulator's own record of VMs (only clusters it provisioned) ----
-  const simOf = groupBy(simVms, (o) => o.cluster_id)
-  for (const c of clusters) {
-    const ops = simOf.get(c.id)
-    if (!ops) continue
-    provider.checked++
-    const label = `cluster ${c.name} (${c.id}, ${c.status})`
-    const prefix = `${c.id}/`
-    const created = new Map<string, string>()
-    const deleted = new Set<string>()
-    for (const o of ops) {
-      const [kind, rest] = [o.kind, o.key.slice(o.key.indexOf(':') + 1)]
-      if (!rest.startsWith(prefix)) continue
-      const name = rest.slice(prefix.length)
-      if (kind === 'vm') created.set(name, (JSON.parse(o.result) as { instanceId?: string }).instanceId ?? '')
-      else deleted.add(name)
-    }
-    for (const v of vmsOf.get(c.id) ?? []) {
-      const instance = created.get(v.name)
-      if (instance === undefined) provider.fail(`${label}: VM ${v.name} was never created at the provider`)
-      else if (instance !== v.instance_id)
-        provider.fail(
-          `${label}: VM ${v.name} is recorded as ${v.instance_id}, the provider created ${instance}`,
-        )
-    }
-    const undeleted = [...created.keys()].filter((name) => !deleted.has(name)).sort()
-    if (isTerminated(c.status) && undeleted.length > 0)
-      provider.fail(`${label}: provider VMs never deleted (orphans): ${undeleted.join(', ')}`)
-    if (c.status === 'Running') {
-      const live = (vmsOf.get(c.id) ?? [])
-        .filter((v) => v.ended_at === null)
-        .map((v) => v.name)
-        .sort()
-      if (undeleted.join() !== live.join())
-        provider.fail(
-          `${label}: provider VMs [${undeleted.join(', ')}] but live VM rows [${live.join(', ')}]`,
-        )
-    }
-  }
-
   const checks = [
     vmNames,
     vmIndexes,
@@ -416,7 +360,6 @@ const evaluate = ({ clusters, vms, transitions, work, simVms }: Snapshot): Invar
     liveNames,
     events,
     pending,
-    provider,
   ].map((c) => c.result())
   return { ok: checks.every((c) => c.ok), checks }
 }

@@ -2,31 +2,66 @@ import type { Selectable } from 'kysely'
 import type { Database } from './db.js'
 import type { SimOpsTable } from './tables.js'
 
-export type SimOpRow = Selectable<SimOpsTable>
+/** One record of the simulator provider; it owns their meaning (providers/simulator/records.ts). */
+export interface SimRecord {
+  key: string
+  clusterId: string
+  kind: string
+  startedAt: number
+  readyAt: number
+  outcome: string
+  detail: string
+}
 
-/** The simulator provider's durable state: one row per operation, keyed by the caller's deterministic key. */
-export const createSimOpStore = ({ db, transaction }: Database) => ({
-  async get(key: string): Promise<SimOpRow | undefined> {
-    return db.selectFrom('sim_ops').selectAll().where('key', '=', key).executeTakeFirst()
+export const toSimRecord = (r: Selectable<SimOpsTable>): SimRecord => ({
+  key: r.key,
+  clusterId: r.cluster_id,
+  kind: r.kind,
+  startedAt: r.started_at,
+  readyAt: r.ready_at,
+  outcome: r.outcome,
+  detail: r.result,
+})
+const toRow = (r: SimRecord): Selectable<SimOpsTable> => ({
+  key: r.key,
+  cluster_id: r.clusterId,
+  kind: r.kind,
+  started_at: r.startedAt,
+  ready_at: r.readyAt,
+  outcome: r.outcome,
+  result: r.detail,
+})
+
+/** The simulator provider's durable records, keyed by keys it chooses. */
+export const createSimRecordStore = ({ db, transaction }: Database) => ({
+  async get(key: string): Promise<SimRecord | undefined> {
+    const row = await db.selectFrom('sim_ops').selectAll().where('key', '=', key).executeTakeFirst()
+    return row && toSimRecord(row)
   },
-  /** Inserts unless the key exists; returns the row that is stored either way. */
-  async ensure(row: SimOpRow): Promise<SimOpRow> {
+  async ensure(record: SimRecord): Promise<SimRecord> {
     // In a transaction so that, on SQLite, the write joins a group commit.
     return transaction(async (trx) => {
       const inserted = await trx
         .insertInto('sim_ops')
-        .values(row)
+        .values(toRow(record))
         .onConflict((oc) => oc.column('key').doNothing())
         .returningAll()
         .executeTakeFirst()
-      return (
-        inserted ?? trx.selectFrom('sim_ops').selectAll().where('key', '=', row.key).executeTakeFirstOrThrow()
+      return toSimRecord(
+        inserted ??
+          (await trx.selectFrom('sim_ops').selectAll().where('key', '=', record.key).executeTakeFirstOrThrow()),
       )
     })
+  },
+  async replace(record: SimRecord): Promise<void> {
+    const { key, ...rest } = toRow(record)
+    await transaction((trx) => trx.updateTable('sim_ops').set(rest).where('key', '=', key).execute())
+  },
+  async list(clusterId: string): Promise<SimRecord[]> {
+    const rows = await db.selectFrom('sim_ops').selectAll().where('cluster_id', '=', clusterId).execute()
+    return rows.map(toSimRecord)
   },
   async deleteAll(): Promise<void> {
     await transaction((trx) => trx.deleteFrom('sim_ops').execute())
   },
 })
-
-export type SimOpStore = ReturnType<typeof createSimOpStore>

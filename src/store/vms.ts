@@ -1,11 +1,26 @@
-import { sql, type Kysely, type Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { PageRequest, VmSortField } from '../domain/paging.js'
 import type { VmStatus } from '../domain/statuses.js'
+import type { VmRecord } from '../domain/vm.js'
 import type { Database } from './db.js'
-import type { Tables, VmsTable } from './tables.js'
+import type { VmsTable } from './tables.js'
 import { hasNul } from './text.js'
+import { kx, type Tx } from './tx.js'
 
-export type VmRow = Selectable<VmsTable>
+type VmRow = Selectable<VmsTable>
+
+const toRecord = (r: VmRow): VmRecord => ({
+  clusterId: r.cluster_id,
+  name: r.name,
+  role: r.is_master === 1 ? 'master' : 'worker',
+  index: r.idx,
+  instanceId: r.instance_id,
+  ip: r.ip,
+  status: r.status as VmStatus,
+  flavorName: r.flavor_name,
+  createdAt: r.created_at,
+  endedAt: r.ended_at,
+})
 
 export interface VmListFilter {
   clusterId: string
@@ -39,9 +54,9 @@ export const createVmStore = (database: Database) => {
       : sql<boolean>`strpos(lower(${sql.ref(column)}), ${needle}) > 0`
 
   return {
-    /** The VMs that still exist (a VM that is gone leaves the list). */
-    async live(clusterId: string, trx: Kysely<Tables> = db): Promise<VmRow[]> {
-      return trx
+    /** The VMs that still exist (a VM that is gone leaves the list), masters first, by index. */
+    async live(clusterId: string, tx?: Tx): Promise<VmRecord[]> {
+      const rows = await (tx ? kx(tx) : db)
         .selectFrom('vms')
         .selectAll()
         .where('cluster_id', '=', clusterId)
@@ -49,12 +64,13 @@ export const createVmStore = (database: Database) => {
         .orderBy('is_master', 'desc')
         .orderBy('idx', 'asc')
         .execute()
+      return rows.map(toRecord)
     },
 
     async list(
       filter: VmListFilter,
       page: PageRequest<VmSortField>,
-    ): Promise<{ rows: VmRow[]; total: number }> {
+    ): Promise<{ rows: VmRecord[]; total: number }> {
       if ([filter.name, filter.ip, filter.instanceId, filter.status].some((f) => f && hasNul(f)))
         return { rows: [], total: 0 }
       let base = db.selectFrom('vms').where('cluster_id', '=', filter.clusterId).where('ended_at', 'is', null)
@@ -74,33 +90,46 @@ export const createVmStore = (database: Database) => {
         if (col) q = q.orderBy(col, k.dir)
       }
       const rows = await q.orderBy('seq', 'asc').limit(page.size).offset(offset).execute()
-      return { rows, total }
+      return { rows: rows.map(toRecord), total }
     },
 
-    /** Adds a VM and its share of the cluster's uptime counters in one step. */
-    async insert(trx: Kysely<Tables>, vm: Omit<VmRow, 'seq' | 'ended_at'>): Promise<void> {
+    /**
+     * Adds a VM. The cluster's counters follow in the same statement batch: its uptime sums,
+     * and the next free index of the VM's role, so an index is never handed out twice.
+     */
+    async insert(tx: Tx, vm: Omit<VmRecord, 'endedAt'>): Promise<void> {
+      const trx = kx(tx)
       await trx
         .insertInto('vms')
-        .values({ ...vm, ended_at: null })
+        .values({
+          cluster_id: vm.clusterId,
+          instance_id: vm.instanceId,
+          name: vm.name,
+          is_master: vm.role === 'master' ? 1 : 0,
+          idx: vm.index,
+          status: vm.status,
+          flavor_name: vm.flavorName,
+          ip: vm.ip,
+          created_at: vm.createdAt,
+          ended_at: null,
+        })
         .execute()
+      const next = vm.role === 'master' ? 'next_master_index' : 'next_worker_index'
+      const greatest = database.dialect === 'sqlite' ? 'max' : 'greatest'
       await trx
         .updateTable('clusters')
         .set((eb) => ({
           vm_live_count: eb('vm_live_count', '+', 1),
-          vm_live_created_sum: eb('vm_live_created_sum', '+', vm.created_at),
+          vm_live_created_sum: eb('vm_live_created_sum', '+', vm.createdAt),
+          [next]: sql`${sql.raw(greatest)}(${sql.ref(next)}, ${vm.index + 1})`,
         }))
-        .where('id', '=', vm.cluster_id)
+        .where('id', '=', vm.clusterId)
         .execute()
     },
 
-    async setStatus(
-      trx: Kysely<Tables>,
-      clusterId: string,
-      names: readonly string[],
-      status: VmStatus,
-    ): Promise<void> {
+    async setStatus(tx: Tx, clusterId: string, names: readonly string[], status: VmStatus): Promise<void> {
       if (names.length === 0) return
-      await trx
+      await kx(tx)
         .updateTable('vms')
         .set({ status })
         .where('cluster_id', '=', clusterId)
@@ -109,8 +138,28 @@ export const createVmStore = (database: Database) => {
         .execute()
     },
 
+    /**
+     * The provider replaced a VM that vanished: same name and index, a new instance. Its
+     * uptime keeps counting from when the VM first joined (the slot never stopped being paid for).
+     */
+    async replaceInstance(
+      tx: Tx,
+      clusterId: string,
+      name: string,
+      next: { instanceId: string; ip: string; status: VmStatus },
+    ): Promise<void> {
+      await kx(tx)
+        .updateTable('vms')
+        .set({ instance_id: next.instanceId, ip: next.ip, status: next.status })
+        .where('cluster_id', '=', clusterId)
+        .where('name', '=', name)
+        .where('ended_at', 'is', null)
+        .execute()
+    },
+
     /** The VM is gone: it leaves the list and its uptime is closed at `now`. */
-    async end(trx: Kysely<Tables>, clusterId: string, name: string, now: number): Promise<void> {
+    async end(tx: Tx, clusterId: string, name: string, now: number): Promise<void> {
+      const trx = kx(tx)
       const vm = await trx
         .selectFrom('vms')
         .select(['created_at'])
@@ -136,8 +185,8 @@ export const createVmStore = (database: Database) => {
         .execute()
     },
 
-    async deleteAll(trx: Kysely<Tables>): Promise<void> {
-      await trx.deleteFrom('vms').execute()
+    async deleteAll(tx: Tx): Promise<void> {
+      await kx(tx).deleteFrom('vms').execute()
     },
   }
 }

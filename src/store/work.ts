@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely'
+import { sql } from 'kysely'
 import type { Database } from './db.js'
-import type { Tables } from './tables.js'
+import { kx, type Tx } from './tx.js'
 
 export class LeaseLostError extends Error {
   constructor(clusterId: string) {
@@ -21,8 +21,8 @@ export const createWorkStore = (database: Database) => {
   const tx = database.transaction
   return {
     /** Asks for a look at `dueAt` (or sooner, if already asked). Safe while leased: marks it dirty. */
-    async enqueue(trx: Kysely<Tables>, clusterId: string, dueAt: number): Promise<void> {
-      await trx
+    async enqueue(tx: Tx, clusterId: string, dueAt: number): Promise<void> {
+      await kx(tx)
         .insertInto('work')
         .values({
           cluster_id: clusterId,
@@ -68,8 +68,8 @@ export const createWorkStore = (database: Database) => {
     },
 
     /** Throws LeaseLostError unless `owner` still holds an unexpired lease; locks the row on PostgreSQL. */
-    async assertLease(trx: Kysely<Tables>, clusterId: string, owner: string, now: number): Promise<void> {
-      let q = trx
+    async assertLease(tx: Tx, clusterId: string, owner: string, now: number): Promise<void> {
+      let q = kx(tx)
         .selectFrom('work')
         .select('cluster_id')
         .where('cluster_id', '=', clusterId)
@@ -78,6 +78,23 @@ export const createWorkStore = (database: Database) => {
       if (dialect === 'postgres') q = q.forUpdate()
       const row = await q.executeTakeFirst()
       if (!row) throw new LeaseLostError(clusterId)
+    },
+
+    /**
+     * The heartbeat of a long pass: pushes the lease's expiry out while `owner` still holds
+     * it. False when the lease was lost (expired and taken, or released): the pass must stop.
+     */
+    async extend(clusterId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+      const res = await tx((trx) =>
+        trx
+          .updateTable('work')
+          .set({ lease_expires_at: now + leaseMs })
+          .where('cluster_id', '=', clusterId)
+          .where('lease_owner', '=', owner)
+          .where('lease_expires_at', '>', now)
+          .executeTakeFirst(),
+      )
+      return Number(res.numUpdatedRows) === 1
     },
 
     /** Gives the cluster back: look again at `nextDueAt`, or at once if new desired state arrived. */
@@ -151,8 +168,8 @@ export const createWorkStore = (database: Database) => {
       return row?.d === null || row?.d === undefined ? undefined : Number(row.d)
     },
 
-    async deleteAll(trx: Kysely<Tables>): Promise<void> {
-      await trx.deleteFrom('work').execute()
+    async deleteAll(tx: Tx): Promise<void> {
+      await kx(tx).deleteFrom('work').execute()
     },
   }
 }

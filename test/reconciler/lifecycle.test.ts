@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Reconciler } from '../../src/reconciler/reconciler.js'
 import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
+import { spyOn } from '../provider-spy.js'
 
 const BASE = '/v2/hadoop-eco/clusters'
 
@@ -165,19 +167,15 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
     await s.step(30_000)
     expect((await get(id)).status).toBe('Terminated(User)')
     expect((await get(id)).runningAt).toBeUndefined()
-    const { database } = s.store
-    const ops = await database.db
-      .selectFrom('sim_ops')
-      .select(['key', 'kind'])
-      .where('cluster_id', '=', id)
-      .execute()
-    const created = ops.filter((o) => o.kind === 'vm').map((o) => o.key.slice(3))
-    const deleted = new Set(
-      ops.filter((o) => o.kind === 'vm-delete').map((o) => o.key.slice('vm-delete:'.length)),
-    )
-    expect(created).toHaveLength(4)
-    for (const k of created) expect(deleted.has(k)).toBe(true)
-    expect(ops.some((o) => o.kind === 'install')).toBe(false)
+    const calls = s.providerCalls.calls.filter((c) => c.clusterId === id)
+    const created = calls.filter((c) => c.method === 'createVm').map((c) => c.vm)
+    const deleted = new Set(calls.filter((c) => c.method === 'deleteVm').map((c) => c.vm))
+    expect(created.sort()).toEqual(['HadoopMST-cancel-1', 'HadoopWRK-cancel-1', 'HadoopWRK-cancel-2', 'HadoopWRK-cancel-3'])
+    for (const name of created) expect(deleted.has(name)).toBe(true)
+    expect(calls.some((c) => c.method === 'install')).toBe(false)
+    // What the provider itself reports: every VM it made is gone.
+    const left = (await s.simulator.observe(id, new AbortController().signal)).vms
+    expect(left.map((v) => v.phase)).toEqual(['gone', 'gone', 'gone', 'gone'])
   })
 
   it('scales out with fresh indexes and scales in from the highest index, never reusing one', async () => {
@@ -349,30 +347,27 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
 
   it('survives two reconcilers on one database: every step happens once', async () => {
     const { createReconciler } = await import('../../src/reconciler/reconciler.js')
-    const { createSimulatorProvider } = await import('../../src/providers/simulator/simulator.js')
-    const { createFaultService } = await import('../../src/services/faults.js')
     const pino = (await import('pino')).default
-    const provider = createSimulatorProvider({
-      database: s.store.database,
-      clock: s.clock,
-      timeScale: 1,
-      faults: createFaultService({ store: s.store.faults }),
-    })
-    const second = createReconciler({
-      store: s.store,
-      provider,
-      clock: s.clock,
-      logger: pino({ level: 'silent' }),
-      leaseMs: 15_000,
-      pollMs: 100,
-      concurrency: 4,
-    })
+    // Both reconcilers drive the one simulator, each through its own spy: together they must
+    // ask for every VM exactly once.
+    const spies = [spyOn(s.simulator), spyOn(s.simulator)]
+    const [first, second] = spies.map((spy) =>
+      createReconciler({
+        store: s.store,
+        provider: spy.provider,
+        clock: s.clock,
+        logger: pino({ level: 'silent' }),
+        leaseMs: 15_000,
+        pollMs: 100,
+        concurrency: 4,
+      }),
+    ) as [Reconciler, Reconciler]
     const ids = await Promise.all(
       Array.from({ length: 8 }, (_, i) => create({ name: `dual-${i}`, workerCnt: 3 })),
     )
     const both = async (ms: number) => {
       s.clock.advance(ms)
-      await Promise.all([s.reconciler.drain(), second.drain(), s.reconciler.drain(), second.drain()])
+      await Promise.all([first.drain(), second.drain(), first.drain(), second.drain()])
     }
     for (const ms of [0, 0, 90_000, 0, 240_000, 0]) await both(ms)
     for (const id of ids) {
@@ -380,11 +375,8 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
       expect(statusSeq(await events(id))).toEqual(['Initializing', 'Creating', 'Installing', 'Running'])
       expect(await vms(id)).toHaveLength(4)
     }
-    const vmOps = await s.store.database.db
-      .selectFrom('sim_ops')
-      .select('key')
-      .where('kind', '=', 'vm')
-      .execute()
-    expect(vmOps).toHaveLength(8 * 4)
+    const creates = spies.flatMap((spy) => spy.calls.filter((c) => c.method === 'createVm'))
+    expect(creates).toHaveLength(8 * 4)
+    expect(new Set(creates.map((c) => c.vm)).size).toBe(8 * 4)
   })
 })

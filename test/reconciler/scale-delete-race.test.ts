@@ -1,9 +1,8 @@
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createSimulatorProvider } from '../../src/providers/simulator/simulator.js'
 import type { Provider } from '../../src/providers/provider.js'
 import { createReconciler } from '../../src/reconciler/reconciler.js'
-import { checkInvariants, formatInvariantReport } from '../../src/store/invariants.js'
+import { checkInvariants, formatInvariantReport } from '../../src/invariants.js'
 import { api } from '../api/util.js'
 import { startTestServer, validBody, type TestServer } from '../helpers.js'
 
@@ -30,18 +29,13 @@ describe('delete racing a scale-out', () => {
     await s.runUntil(async () => (await status(id)) === 'Running', { tick: 10_000 })
     expect((await a.scale(id, 'out', 2)).statusCode).toBe(200)
 
-    const sim = createSimulatorProvider({
-      database: s.store.database,
-      clock: s.clock,
-      timeScale: 1,
-      faults: { clusterFault: async () => false },
-    })
+    const sim = s.simulator
     let deleted = false
     const provider: Provider = {
       ...sim,
-      async createVm(spec, signal) {
-        const state = await sim.createVm(spec, signal)
-        if (spec.purpose === 'scale-out' && !deleted) {
+      async createVm(plan, signal) {
+        const state = await sim.createVm(plan, signal)
+        if (plan.purpose === 'scale-out' && !deleted) {
           deleted = true
           expect((await a.delete(id)).statusCode).toBe(200)
         }

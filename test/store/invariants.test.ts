@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { checkInvariants, formatInvariantReport, type InvariantReport } from '../../src/store/invariants.js'
+import { checkInvariants, formatInvariantReport, type InvariantReport } from '../../src/invariants.js'
 import { api } from '../api/util.js'
 import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
 

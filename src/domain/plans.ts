@@ -1,0 +1,206 @@
+import { decodeBase64Strict } from './base64.js'
+import { FLAVORS, type ClusterType, type ClusterVersion, type Flavor } from './catalog.js'
+import type { ClusterRecord } from './cluster.js'
+import type { Configurations } from './config-text.js'
+import { vmName, type VmRole } from './vm.js'
+
+/**
+ * What a provider is asked to make real, derived from the cluster's spec alone: whole plans
+ * with explicit purposes, so no provider ever reads intent from a key or a name. Pure.
+ */
+
+/**
+ * A password as stored: sealed. A provider that needs the clear text (to write a Kubernetes
+ * Secret, say) opens it through the one narrow `openSecret` dependency it is given; a plan
+ * can be logged or persisted without leaking anything.
+ */
+export interface SealedSecret {
+  readonly sealed: string
+}
+
+export interface VmRef {
+  name: string
+  role: VmRole
+  index: number
+}
+
+export type VmPurpose = 'create' | 'scale-out' | 'repair'
+
+export interface VmPlan extends VmRef {
+  clusterId: string
+  clusterName: string
+  clusterType: ClusterType
+  clusterVersion: ClusterVersion
+  flavor: Flavor
+  volumeSizeGb: number
+  /** `create` boots with the cluster; `scale-out` joins a running one; `repair` replaces a VM that vanished. */
+  purpose: VmPurpose
+}
+
+/** Where a user script comes from: inline (decoded from the spec's Base64) or an object URL. */
+export type ScriptSource = { inline: string } | { url: string }
+
+export type Metastore =
+  | { kind: 'mysql'; objectId: string; dbName: string; userId: string; password: SealedSecret }
+  | { kind: 'dataCatalog'; catalogId: string }
+
+export interface InstallPlan {
+  /** Deterministic per installation: a retry after a crash finds the one already started. */
+  key: string
+  clusterId: string
+  clusterName: string
+  clusterType: ClusterType
+  clusterVersion: ClusterVersion
+  purpose: VmPurpose
+  /** The nodes this installation sets up. */
+  nodes: readonly VmRef[]
+  /** Every master of the cluster: the nodes' configuration points at them. */
+  masters: readonly VmRef[]
+  hdfs: { replication: number; blockSizeMb: number }
+  /** The user's classifications from `configText` (a `configFileUrl` is read at install). */
+  classifications: Configurations['configurations']
+  configFileUrl?: string
+  userScript?: ScriptSource
+  admin?: { userId: string; password?: SealedSecret }
+  metastore?: Metastore
+  redis?: { objectId: string; dbIdSupersetCelery: number; dbIdSupersetResults: number }
+}
+
+export interface DecommissionPlan {
+  key: string
+  clusterId: string
+  clusterName: string
+  /** The workers that leave: HDFS re-replicates their blocks and YARN drains them first. */
+  nodes: readonly VmRef[]
+  hdfsReplication: number
+}
+
+export interface TaskPlan {
+  key: string
+  /** The task run this execution belongs to. */
+  runId: string
+  clusterId: string
+  clusterName: string
+  type: 'hive' | 'spark'
+  query?: string
+  fileUrl?: string
+  deployMode?: 'cluster' | 'client'
+  execOpts?: string
+  execParams?: string
+  /** Where the run's log objects go: `{bucket}/{prefix}task.log`. */
+  log?: { bucket: string; prefix: string }
+}
+
+const sealed = (text: string): SealedSecret => ({ sealed: text })
+
+export const vmRef = (clusterName: string, role: VmRole, index: number): VmRef => ({
+  name: vmName(clusterName, role, index),
+  role,
+  index,
+})
+
+export const planVm = (c: ClusterRecord, ref: VmRef, purpose: VmPurpose): VmPlan => {
+  const master = ref.role === 'master'
+  const flavorName = master ? c.spec.masterFlavorName : c.spec.workerFlavorName
+  const flavor = FLAVORS.get(flavorName)
+  // The spec was validated against the catalog; a flavor missing here means the catalog shrank.
+  if (!flavor) throw new Error(`flavor ${flavorName} is not in the catalog`)
+  return {
+    ...ref,
+    clusterId: c.id,
+    clusterName: c.name,
+    clusterType: c.clusterType,
+    clusterVersion: c.spec.clusterVersion,
+    flavor,
+    volumeSizeGb: master ? c.spec.masterVolumeSize : c.spec.workerVolumeSize,
+    purpose,
+  }
+}
+
+/** The VMs a new cluster boots with: its masters (3 with HA) and `workerCnt` workers. */
+export const initialVms = (c: ClusterRecord): VmRef[] => [
+  ...Array.from({ length: c.spec.isHa ? 3 : 1 }, (_, i) => vmRef(c.name, 'master', i + 1)),
+  ...Array.from({ length: c.spec.workerCnt }, (_, i) => vmRef(c.name, 'worker', i + 1)),
+]
+
+const classificationsOf = (configText: string | undefined): Configurations['configurations'] => {
+  if (configText === undefined) return []
+  // Validated at create (DESIGN section 3): Base64 of a configurations document.
+  const bytes = decodeBase64Strict(configText)
+  return bytes ? (JSON.parse(bytes.toString('utf8')) as Configurations).configurations : []
+}
+
+export const planInstall = (
+  c: ClusterRecord,
+  nodes: readonly VmRef[],
+  masters: readonly VmRef[],
+  purpose: VmPurpose,
+  key: string,
+): InstallPlan => {
+  const s = c.spec
+  const plan: InstallPlan = {
+    key,
+    clusterId: c.id,
+    clusterName: c.name,
+    clusterType: c.clusterType,
+    clusterVersion: s.clusterVersion,
+    purpose,
+    nodes,
+    masters,
+    hdfs: { replication: s.config.hdfsReplication, blockSizeMb: s.config.hdfsBlockSize },
+    classifications: classificationsOf(s.config.configText),
+  }
+  if (s.config.configFileUrl !== undefined) plan.configFileUrl = s.config.configFileUrl
+  if (s.config.userScript !== undefined)
+    plan.userScript = { inline: decodeBase64Strict(s.config.userScript)?.toString('utf8') ?? '' }
+  else if (s.config.userScriptFileUrl !== undefined) plan.userScript = { url: s.config.userScriptFileUrl }
+  if (s.adminInfo?.userId !== undefined)
+    plan.admin = {
+      userId: s.adminInfo.userId,
+      ...(s.adminInfo.userPw !== undefined ? { password: sealed(s.adminInfo.userPw) } : {}),
+    }
+  if (s.hiveDbInfo)
+    plan.metastore = {
+      kind: 'mysql',
+      objectId: s.hiveDbInfo.objectId,
+      dbName: s.hiveDbInfo.dbName,
+      userId: s.hiveDbInfo.userId,
+      password: sealed(s.hiveDbInfo.userPw),
+    }
+  else if (s.dataCatalogInfo) plan.metastore = { kind: 'dataCatalog', catalogId: s.dataCatalogInfo.catalogId }
+  if (s.redisInfo) plan.redis = { ...s.redisInfo }
+  return plan
+}
+
+export const planDecommission = (c: ClusterRecord, nodes: readonly VmRef[]): DecommissionPlan => ({
+  key: `${c.id}/decommission/${nodes
+    .map((n) => n.name)
+    .sort()
+    .join(',')}`,
+  clusterId: c.id,
+  clusterName: c.name,
+  nodes,
+  hdfsReplication: c.spec.config.hdfsReplication,
+})
+
+/** The userTask's run `runId`; undefined when the cluster has no task. */
+export const planTask = (c: ClusterRecord, runId: string): TaskPlan | undefined => {
+  const t = c.spec.userTask
+  if (!t) return undefined
+  const plan: TaskPlan = {
+    key: `${c.id}/task/${runId}`,
+    runId,
+    clusterId: c.id,
+    clusterName: c.name,
+    type: t.type,
+  }
+  if (t.hiveQuery !== undefined) plan.query = t.hiveQuery
+  if (t.fileUrl !== undefined) plan.fileUrl = t.fileUrl
+  if (t.deployMode !== undefined) plan.deployMode = t.deployMode
+  if (t.execOpts !== undefined) plan.execOpts = t.execOpts
+  if (t.execParams !== undefined) plan.execParams = t.execParams
+  // The seed: logs go under <logBucketName>/HadoopEco/<cluster name>; DESIGN section 8 adds the run.
+  if (t.logBucketName !== undefined)
+    plan.log = { bucket: t.logBucketName, prefix: `HadoopEco/${c.name}/${runId}/` }
+  return plan
+}

@@ -1,0 +1,499 @@
+import type { ClusterInfo, ClusterRecord } from '../domain/cluster.js'
+import type { NewEvent } from '../domain/events.js'
+import {
+  initialVms,
+  planDecommission,
+  planInstall,
+  planTask,
+  planVm,
+  vmRef,
+  type VmPurpose,
+  type VmRef,
+} from '../domain/plans.js'
+import {
+  canTransition,
+  deriveApiKeyStatus,
+  isEventReason,
+  type ClusterStatus,
+  type EventReason,
+  type VmStatus,
+} from '../domain/statuses.js'
+import type { VmRecord } from '../domain/vm.js'
+import type { ObservedVm, OperationState, Provider } from '../providers/provider.js'
+import type { ClusterPatch } from '../store/clusters.js'
+import type { Store, Tx } from '../store/index.js'
+import { mapLimit, ProviderCallError } from './calls.js'
+
+/** What a pass decided: look again at a time, or the cluster needs nothing more. */
+export type Outcome = { requeueAt: number } | { done: true }
+
+/** Another writer (a user's delete, another pass) changed the cluster under us: look again at once. */
+export class Conflict extends Error {}
+
+/** What one pass over one cluster may use. */
+export interface Pass {
+  /** Calls the provider under the pass's deadline; failures come back as ProviderCallError. */
+  call<T>(name: string, fn: (p: Provider, signal: AbortSignal) => Promise<T>): Promise<T>
+  /** One transaction fenced on the lease: a pass that lost its cluster writes nothing. */
+  write(fn: (tx: Tx, t: number) => Promise<void>): Promise<void>
+}
+
+export interface StepDeps {
+  store: Pick<Store, 'clusters' | 'vms' | 'events'>
+  now: () => number
+  /** When to look again if the provider gives no hint (a real provider polls). */
+  pollMs: number
+  /** How often a Running cluster is observed again, to find VMs that vanished. */
+  observeMs: number
+  /** Provider calls in flight at once for one cluster. */
+  callsPerCluster: number
+  /** VM creations or deletions one pass starts at most; the rest wait for the next pass. */
+  vmCallsPerPass: number
+}
+
+const ref = (v: Pick<VmRecord, 'name' | 'role' | 'index'>): VmRef => ({
+  name: v.name,
+  role: v.role,
+  index: v.index,
+})
+
+/**
+ * The lifecycle of DESIGN section 4, one step per status. Each step reads what the provider
+ * really has (`observe`), compares it with what the spec wants, takes one idempotent step
+ * towards it and says when to look again. VM names are deterministic, so a step repeated after
+ * a crash finds what the first one made instead of making it twice.
+ */
+export const createSteps = (deps: StepDeps) => {
+  const { store, now } = deps
+
+  const guardedUpdate = async (tx: Tx, c: ClusterRecord, patch: ClusterPatch, t: number) => {
+    if (!(await store.clusters.update(tx, c.id, patch, t, { status: [c.status] }))) throw new Conflict()
+  }
+  const event = (tx: Tx, c: ClusterRecord, t: number, e: Omit<NewEvent, 'clusterId' | 'at'>) =>
+    store.events.append(tx, { clusterId: c.id, at: t, ...e })
+  const transition = async (
+    tx: Tx,
+    c: ClusterRecord,
+    to: ClusterStatus,
+    reason: EventReason,
+    message: string,
+    t: number,
+    patch: ClusterPatch = {},
+  ) => {
+    if (!canTransition(c.status, to)) throw new Error(`illegal transition ${c.status} -> ${to}`)
+    await guardedUpdate(tx, c, { ...patch, status: to }, t)
+    await event(tx, c, t, { type: 'StatusChanged', fromStatus: c.status, toStatus: to, reason, message })
+  }
+  /** A failure no retry will fix: recorded on the cluster, which then tears down to `terminal`. */
+  const fail = (
+    pass: Pass,
+    c: ClusterRecord,
+    reason: EventReason,
+    message: string,
+    terminal: ClusterStatus = 'Terminated(Error)',
+  ) =>
+    pass.write((tx, t) =>
+      transition(tx, c, 'Terminating', reason, message, t, {
+        terminalStatus: terminal,
+        info: { ...c.info, lastError: message },
+      }),
+    )
+  const setVmStatus = (tx: Tx, c: ClusterRecord, vms: readonly { name: string }[], status: VmStatus) =>
+    store.vms.setStatus(
+      tx,
+      c.id,
+      vms.map((v) => v.name),
+      status,
+    )
+  const recordVms = (tx: Tx, c: ClusterRecord, vms: readonly ObservedVm[], t: number) =>
+    Promise.all(
+      vms.map((v) =>
+        store.vms.insert(tx, {
+          clusterId: c.id,
+          name: v.name,
+          role: v.role,
+          index: v.index,
+          instanceId: v.instanceId,
+          ip: v.ip,
+          status: 'Creating',
+          flavorName: v.role === 'master' ? c.spec.masterFlavorName : c.spec.workerFlavorName,
+          createdAt: t,
+        }),
+      ),
+    )
+
+  const soon = (): Outcome => ({ requeueAt: now() })
+  /** The latest hint among `states`, or a poll interval from now when the provider gives none. */
+  const later = (states: readonly { readyAt?: number }[]): Outcome => {
+    const hints = states.map((s) => s.readyAt).filter((t): t is number => t !== undefined)
+    return { requeueAt: Math.max(now(), hints.length > 0 ? Math.max(...hints) : now() + deps.pollMs) }
+  }
+  const observeLater = (): Outcome => ({ requeueAt: now() + deps.observeMs })
+
+  const observe = async (pass: Pass, c: ClusterRecord) =>
+    new Map(
+      (await pass.call('observe', (p, s) => p.observe(c.id, s))).vms.map((v) => [v.name, v] as const),
+    )
+
+  /**
+   * Creates, at most `vmCallsPerPass` at a time, the wanted VMs the provider does not have, and
+   * records every wanted VM it has that has no row yet (also those a crash left unrecorded).
+   * Returns the provider's view of the wanted VMs, and whether some are still to be asked for.
+   */
+  const ensureVms = async (
+    pass: Pass,
+    c: ClusterRecord,
+    wanted: readonly VmRef[],
+    purpose: VmPurpose,
+    observed: Map<string, ObservedVm>,
+    recorded: ReadonlySet<string>,
+  ) => {
+    const missing = wanted.filter((w) => !observed.has(w.name))
+    const batch = missing.slice(0, deps.vmCallsPerPass)
+    const made = await mapLimit(batch, deps.callsPerCluster, (w) =>
+      pass.call(`createVm ${w.name}`, (p, s) => p.createVm(planVm(c, w, purpose), s)),
+    )
+    for (const v of made) observed.set(v.name, v)
+    const fresh = wanted
+      .map((w) => observed.get(w.name))
+      .filter((v): v is ObservedVm => !!v && v.phase !== 'gone' && !recorded.has(v.name))
+    if (fresh.length > 0)
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, {}, t)
+        await recordVms(tx, c, fresh, t)
+      })
+    return { states: wanted.flatMap((w) => observed.get(w.name) ?? []), more: missing.length > batch.length }
+  }
+
+  const steps: Record<ClusterStatus, (pass: Pass, c: ClusterRecord) => Promise<Outcome>> = {
+    async Initializing(pass, c) {
+      await pass.write((tx, t) => transition(tx, c, 'Creating', 'PROVISION_STARTED', 'provisioning VMs', t))
+      return soon()
+    },
+
+    async Creating(pass, c) {
+      const wanted = initialVms(c)
+      const observed = await observe(pass, c)
+      const recorded = new Set((await store.vms.live(c.id)).map((v) => v.name))
+      const { states, more } = await ensureVms(pass, c, wanted, 'create', observed, recorded)
+      const failed = states.find((s) => s.phase === 'failed' || s.phase === 'gone')
+      if (failed) {
+        await fail(pass, c, 'PROVISION_FAILED', failed.error ?? `VM ${failed.name} could not be provisioned`)
+        return soon()
+      }
+      if (more) return soon()
+      if (states.some((s) => s.phase !== 'running')) return later(states)
+      await pass.write(async (tx, t) => {
+        await transition(
+          tx,
+          c,
+          'Installing',
+          'PROVISIONED',
+          `${states.length} VMs are up; installing ${c.clusterVersion}`,
+          t,
+        )
+        await setVmStatus(tx, c, states, 'Installing')
+      })
+      return soon()
+    },
+
+    async Installing(pass, c) {
+      const live = await store.vms.live(c.id)
+      const masters = live.filter((v) => v.role === 'master').map(ref)
+      const plan = planInstall(c, live.map(ref), masters, 'create', `${c.id}/install`)
+      const op = await pass.call('install', (p, s) => p.install(plan, s))
+      if (op.phase === 'running') return later([op])
+      if (op.phase === 'failed') {
+        await fail(
+          pass,
+          c,
+          isEventReason(op.reason) ? op.reason : 'INSTALL_FAILED',
+          op.error ?? 'installation failed',
+        )
+        return soon()
+      }
+      const firstMaster = live.find((v) => v.role === 'master' && v.index === 1) ?? live.find((v) => v.role === 'master')
+      await pass.write(async (tx, t) => {
+        await transition(tx, c, 'Running', 'INSTALLED', 'cluster is running', t, {
+          runningAt: c.runningAt ?? t,
+          info: { ...c.info, ...(firstMaster ? { masterIp: firstMaster.ip } : {}) },
+        })
+        await setVmStatus(tx, c, live, 'Running')
+      })
+      return c.spec.userTask ? soon() : observeLater()
+    },
+
+    async Running(pass, c) {
+      const repair = await repairVms(pass, c)
+      if (repair) return repair
+      return runTask(pass, c)
+    },
+
+    async Processing(pass, c) {
+      return c.targetWorkerCnt >= c.workerCnt ? scaleOut(pass, c) : scaleIn(pass, c)
+    },
+
+    async Terminating(pass, c) {
+      // Every VM the provider holds for the cluster, recorded or not (a crash, or a delete that
+      // won the race against a scale-out, can leave one the table never saw), and every row.
+      const live = await store.vms.live(c.id)
+      const observed = await observe(pass, c)
+      const targets = new Map<string, VmRef>(live.map((v) => [v.name, ref(v)]))
+      for (const v of observed.values()) if (v.phase !== 'gone') targets.set(v.name, ref(v))
+      const toMark = live.filter((v) => v.status !== 'Terminating')
+      if (toMark.length > 0)
+        await pass.write(async (tx, t) => {
+          await guardedUpdate(tx, c, {}, t)
+          await setVmStatus(tx, c, toMark, 'Terminating')
+        })
+      const all = [...targets.values()]
+      const batch = all.slice(0, deps.vmCallsPerPass)
+      const states = await mapLimit(batch, deps.callsPerCluster, (v) =>
+        pass.call(`deleteVm ${v.name}`, (p, s) => p.deleteVm(c.id, v, s)),
+      )
+      const recorded = new Set(live.map((v) => v.name))
+      const gone = states.filter((s) => s.phase === 'gone' && recorded.has(s.name))
+      const pending = states.filter((s) => s.phase !== 'gone')
+      const finished = pending.length === 0 && all.length === batch.length
+      if (gone.length > 0 || finished)
+        await pass.write(async (tx, t) => {
+          await guardedUpdate(tx, c, {}, t)
+          for (const g of gone) await store.vms.end(tx, c.id, g.name, t)
+          if (finished) {
+            const to = c.terminalStatus ?? 'Terminated(User)'
+            await transition(tx, c, to, 'TERMINATED', `cluster ${to}`, t, {
+              terminatedAt: t,
+              masterCnt: 0,
+              workerCnt: 0,
+              apiKeyStatus: deriveApiKeyStatus({
+                clusterType: c.clusterType,
+                hasUserTask: !!c.spec.userTask,
+                status: to,
+              }),
+            })
+          }
+        })
+      if (finished) return { done: true }
+      return pending.length > 0 ? later(pending) : soon()
+    },
+
+    'Terminated(User)': async () => ({ done: true }),
+    'Terminated(UserCommand)': async () => ({ done: true }),
+    'Terminated(Error)': async () => ({ done: true }),
+  }
+
+  /**
+   * A Running cluster is compared with what the provider has: a VM that vanished (a host lost,
+   * a pod deleted behind our back) is replaced under its name and index, installed again, and
+   * rejoins; events say when it was lost and when it is back. Undefined when nothing is amiss.
+   */
+  const repairVms = async (pass: Pass, c: ClusterRecord): Promise<Outcome | undefined> => {
+    const observed = await observe(pass, c)
+    const live = await store.vms.live(c.id)
+    const lost = live.filter((v) => {
+      const o = observed.get(v.name)
+      return v.status === 'Running' && (!o || o.phase === 'gone' || o.phase === 'failed' || o.instanceId !== v.instanceId)
+    })
+    if (lost.length > 0) {
+      const batch = lost.slice(0, deps.vmCallsPerPass)
+      const made = await mapLimit(batch, deps.callsPerCluster, (v) =>
+        pass.call(`createVm ${v.name}`, (p, s) => p.createVm(planVm(c, ref(v), 'repair'), s)),
+      )
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, {}, t)
+        for (const [i, v] of batch.entries()) {
+          const next = made[i]!
+          await store.vms.replaceInstance(tx, c.id, v.name, {
+            instanceId: next.instanceId,
+            ip: next.ip,
+            status: 'Creating',
+          })
+          await event(tx, c, t, {
+            type: 'VmChanged',
+            reason: 'VM_LOST',
+            message: `VM ${v.name} (instance ${v.instanceId}) vanished at the provider; replaced by instance ${next.instanceId}`,
+          })
+        }
+      })
+      return soon()
+    }
+    const joining = live.filter((v) => v.status === 'Creating' || v.status === 'Installing')
+    if (joining.length === 0) return undefined
+    const booting = joining.filter((v) => observed.get(v.name)?.phase !== 'running')
+    if (booting.length > 0) return later(booting.map((v) => observed.get(v.name) ?? {}))
+    const masters = live.filter((v) => v.role === 'master').map(ref)
+    const ops = await mapLimit(joining, deps.callsPerCluster, (v) =>
+      pass.call(`install ${v.name}`, (p, s) =>
+        p.install(planInstall(c, [ref(v)], masters, 'repair', `${c.id}/repair/${v.name}/${v.instanceId}`), s),
+      ),
+    )
+    const failed = ops.find((o) => o.phase === 'failed')
+    if (failed) throw new ProviderCallError('install', new Error(failed.error ?? 'installing a replaced VM failed'))
+    const done = joining.filter((_, i) => ops[i]!.phase === 'succeeded')
+    await pass.write(async (tx, t) => {
+      const firstMaster = done.find((v) => v.role === 'master' && v.index === 1)
+      await guardedUpdate(tx, c, firstMaster ? { info: { ...c.info, masterIp: firstMaster.ip } } : {}, t)
+      await setVmStatus(tx, c, joining, 'Installing')
+      await setVmStatus(tx, c, done, 'Running')
+      for (const v of done)
+        await event(tx, c, t, {
+          type: 'VmChanged',
+          reason: 'VM_RECOVERED',
+          message: `VM ${v.name} (instance ${v.instanceId}) rejoined the cluster`,
+        })
+    })
+    return done.length === joining.length ? soon() : later(ops)
+  }
+
+  /** The userTask's first run, started when the cluster first reaches Running (DESIGN section 4). */
+  const runTask = async (pass: Pass, c: ClusterRecord): Promise<Outcome> => {
+    const task = c.spec.userTask
+    if (!task || (c.info.task && c.info.task.state !== 'running')) return observeLater()
+    const runId = c.info.task?.runId ?? '1'
+    const plan = planTask(c, runId)!
+    const op: OperationState = await pass.call('runTask', (p, s) => p.runTask(plan, s))
+    if (!c.info.task) {
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, { info: { ...c.info, task: { state: 'running', runId, startedAt: t } } }, t)
+        await event(tx, c, t, { type: 'TaskChanged', reason: 'TASK_STARTED', message: `${task.type} task started` })
+      })
+      return op.phase === 'running' ? later([op]) : soon()
+    }
+    if (op.phase === 'running') return later([op])
+    const ok = op.phase === 'succeeded'
+    const ends = task.terminationPolicy === 'always' || (task.terminationPolicy === 'onSuccess' && ok)
+    await pass.write(async (tx, t) => {
+      const info: ClusterInfo = {
+        ...c.info,
+        task: { state: ok ? 'succeeded' : 'failed', runId, startedAt: c.info.task!.startedAt, endedAt: t },
+        ...(ok ? {} : { lastError: op.error ?? 'task failed' }),
+      }
+      const reason = ok ? 'TASK_SUCCEEDED' : 'TASK_FAILED'
+      const message = `${task.type} task ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
+      if (ends)
+        await transition(
+          tx,
+          c,
+          'Terminating',
+          reason,
+          `${message}; terminationPolicy ${task.terminationPolicy} ends the cluster`,
+          t,
+          { info, terminalStatus: 'Terminated(UserCommand)' },
+        )
+      else {
+        await guardedUpdate(tx, c, { info }, t)
+        await event(tx, c, t, { type: 'TaskChanged', reason, message })
+      }
+    })
+    return ends ? soon() : observeLater()
+  }
+
+  const finishScale = (
+    pass: Pass,
+    c: ClusterRecord,
+    reason: EventReason,
+    message: string,
+    extra: (tx: Tx, t: number) => Promise<void>,
+  ) =>
+    pass.write(async (tx, t) => {
+      await extra(tx, t)
+      await transition(tx, c, 'Running', reason, message, t, { workerCnt: c.targetWorkerCnt })
+    })
+
+  /** New workers take fresh indexes (never reused), boot, install, and join. */
+  const scaleOut = async (pass: Pass, c: ClusterRecord): Promise<Outcome> => {
+    const live = await store.vms.live(c.id)
+    const workers = live.filter((v) => v.role === 'worker')
+    const observed = await observe(pass, c)
+    const recorded = new Set(live.map((v) => v.name))
+    // Workers the provider made for this scale-out whose rows a crash kept from being written.
+    const unrecorded = [...observed.values()].filter(
+      (v) => v.role === 'worker' && !recorded.has(v.name) && v.phase !== 'gone' && v.phase !== 'terminating',
+    )
+    const joining = [
+      ...workers.filter((v) => v.status === 'Creating' || v.status === 'Installing').map(ref),
+      ...unrecorded.map(ref),
+    ]
+    const missing = Math.max(0, c.targetWorkerCnt - workers.length - unrecorded.length)
+    const firstFree = Math.max(c.nextWorkerIndex, ...unrecorded.map((v) => v.index + 1))
+    const wanted = [
+      ...joining,
+      ...Array.from({ length: missing }, (_, i) => vmRef(c.name, 'worker', firstFree + i)),
+    ]
+    if (wanted.length === 0) {
+      await finishScale(pass, c, 'SCALE_OUT_DONE', `scale-out done: ${c.targetWorkerCnt} workers`, async () => undefined)
+      return observeLater()
+    }
+    const { states, more } = await ensureVms(pass, c, wanted, 'scale-out', observed, recorded)
+    if (more) return soon()
+    const failed = states.find((s) => s.phase === 'failed' || s.phase === 'gone')
+    if (failed)
+      throw new ProviderCallError(`createVm ${failed.name}`, new Error(failed.error ?? 'VM could not be provisioned'))
+    if (states.some((s) => s.phase !== 'running')) return later(states)
+    const firstNew = Math.min(...wanted.map((w) => w.index))
+    const rows = await store.vms.live(c.id)
+    const creating = rows.filter((v) => wanted.some((w) => w.name === v.name) && v.status === 'Creating')
+    if (creating.length > 0)
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, {}, t)
+        await setVmStatus(tx, c, creating, 'Installing')
+      })
+    const masters = rows.filter((v) => v.role === 'master').map(ref)
+    const plan = planInstall(c, wanted, masters, 'scale-out', `${c.id}/scale-out/${firstNew}`)
+    const op = await pass.call('install', (p, s) => p.install(plan, s))
+    if (op.phase === 'running') return later([op])
+    if (op.phase === 'failed')
+      throw new ProviderCallError('install', new Error(op.error ?? 'installing the new workers failed'))
+    await finishScale(
+      pass,
+      c,
+      'SCALE_OUT_DONE',
+      `scale-out done: ${wanted.length} worker(s) joined, ${c.targetWorkerCnt} workers`,
+      (tx) => setVmStatus(tx, c, wanted, 'Running'),
+    )
+    return observeLater()
+  }
+
+  /** The highest-index workers leave: decommissioned first, then deleted. */
+  const scaleIn = async (pass: Pass, c: ClusterRecord): Promise<Outcome> => {
+    const live = await store.vms.live(c.id)
+    const workers = live.filter((v) => v.role === 'worker').sort((a, b) => b.index - a.index)
+    let leaving = workers.filter((v) => v.status === 'Decommissioning' || v.status === 'Terminating')
+    if (leaving.length === 0) {
+      const chosen = workers.slice(0, c.workerCnt - c.targetWorkerCnt)
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, {}, t)
+        await setVmStatus(tx, c, chosen, 'Decommissioning')
+      })
+      leaving = chosen.map((v) => ({ ...v, status: 'Decommissioning' }))
+    }
+    const plan = planDecommission(c, leaving.map(ref))
+    const op = await pass.call('decommission', (p, s) => p.decommission(plan, s))
+    if (op.phase === 'running') return later([op])
+    if (op.phase === 'failed')
+      throw new ProviderCallError('decommission', new Error(op.error ?? 'decommissioning failed'))
+    const toDelete = leaving.filter((v) => v.status === 'Decommissioning')
+    if (toDelete.length > 0)
+      await pass.write(async (tx, t) => {
+        await guardedUpdate(tx, c, {}, t)
+        await setVmStatus(tx, c, toDelete, 'Terminating')
+      })
+    const states = await mapLimit(leaving, deps.callsPerCluster, (v) =>
+      pass.call(`deleteVm ${v.name}`, (p, s) => p.deleteVm(c.id, ref(v), s)),
+    )
+    const pending = states.filter((s) => s.phase !== 'gone')
+    if (pending.length > 0) return later(pending)
+    await finishScale(
+      pass,
+      c,
+      'SCALE_IN_DONE',
+      `scale-in done: ${leaving.length} worker(s) removed, ${c.targetWorkerCnt} workers`,
+      async (tx, t) => {
+        for (const v of leaving) await store.vms.end(tx, c.id, v.name, t)
+      },
+    )
+    return observeLater()
+  }
+
+  return { steps, fail }
+}
