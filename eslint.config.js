@@ -47,6 +47,25 @@ export default tseslint.config(
     },
   },
   {
+    // Layering: the HTTP layer reaches the database and the lifecycle only through services/.
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../store/*',
+            '../../store/*',
+            '../reconciler/*',
+            '../../reconciler/*',
+            '../providers/*',
+            '../../providers/*',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { createSimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
+import { createAdminService } from './services/admin.js'
 import { createClusterService, sealPasswords } from './services/clusters.js'
 import {
   createCredentialService,
@@ -12,6 +13,7 @@ import {
   type CredentialService,
 } from './services/credentials.js'
 import { createFaultService } from './services/faults.js'
+import { createIdempotencyService } from './services/idempotency.js'
 import { createSecretBox, SEALED_PREFIX, type SecretBox } from './services/secret-box.js'
 import { loadSecretKey } from './secret-key.js'
 import { createStore, isDatabaseUnavailable, openDatabase, type Store } from './store/index.js'
@@ -121,13 +123,17 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     clusters,
     credentials,
     faults,
-    idempotencyStore: store.idempotency,
+    idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),
     countByStatus: () => store.clusters.countByStatus(),
     admin: {
       token: config.adminToken,
-      store: { ...store, resetProvider: () => provider.reset() },
-      now,
-      onFaultsChanged: () => faults.invalidate(),
+      service: createAdminService({
+        credentials,
+        store,
+        now,
+        resetProvider: () => provider.reset(),
+        onFaultsChanged: () => faults.invalidate(),
+      }),
     },
     ready: async () => {
       const checks: Record<string, string> = {}
@@ -142,9 +148,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
       checks.reconciler = reconciler.running ? 'ok' : 'stopped'
       return { ok: checks.database === 'ok' && reconciler.running, checks }
     },
-    now,
     isUnavailable: isDatabaseUnavailable,
-    secrets: box,
     limits: createAbuseLimits({
       rateLimit: config.rateLimit,
       authFailureLimit: config.authFailureLimit,

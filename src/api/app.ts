@@ -10,33 +10,32 @@ import {
 } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { AppError, REASON_PHRASES, type ErrorCode } from '../domain/errors.js'
+import type { AdminService } from '../services/admin.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
-import type { SecretBox } from '../services/secret-box.js'
-import type { IdempotencyStore } from '../store/idempotency.js'
+import type { IdempotencyService } from '../services/idempotency.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
 import { envelope, registerErrorHandling, sendError } from './plugins/errors.js'
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
-import { adminRoutes, type AdminDeps } from './routes/admin.js'
+import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
 
 export interface AppDeps {
   clusters: ClusterService
   credentials: CredentialService
   faults: FaultService
-  idempotencyStore: IdempotencyStore
+  /** Idempotency-Key on every POST and DELETE. */
+  idempotency: IdempotencyService
   countByStatus: () => Promise<{ status: string; n: number }[]>
-  admin: Omit<AdminDeps, 'credentials' | 'idempotency' | 'limits'>
+  /** The admin API; without a token every /_admin path is a plain 404. */
+  admin: { token: string | undefined; service: AdminService }
   /** Readiness: the database answers and the reconciler runs. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>
-  now: () => number
   /** Errors that mean "the database cannot serve this now": answered 503 with Retry-After. */
   isUnavailable: (error: unknown) => boolean
-  /** Keys the stored request digests and seals the stored responses (Idempotency-Key). */
-  secrets: Pick<SecretBox, 'mac' | 'seal' | 'open' | 'isSealed'>
   limits: AbuseLimits
   http: {
     headersTimeoutMs: number
@@ -254,12 +253,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return { status: r.ok ? 'ready' : 'not ready', checks: r.checks }
   })
 
-  const idempotency = createIdempotency({
-    store: deps.idempotencyStore,
-    now: deps.now,
-    digest: deps.secrets.mac,
-    box: deps.secrets,
-  })
+  const idempotency = createIdempotency(deps.idempotency)
   await app.register(async (scope) =>
     clusterRoutes(scope, {
       clusters: deps.clusters,
@@ -269,7 +263,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     }),
   )
   await app.register(async (scope) =>
-    adminRoutes(scope, { ...deps.admin, credentials: deps.credentials, idempotency, limits: deps.limits }),
+    adminRoutes(scope, {
+      token: deps.admin.token,
+      admin: deps.admin.service,
+      idempotency,
+      limits: deps.limits,
+    }),
   )
   return app
 }
