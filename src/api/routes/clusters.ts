@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { ClusterService, Caller } from '../../services/clusters.js'
+import type { ClusterService } from '../../services/clusters.js'
 import type { CredentialService } from '../../services/credentials.js'
 import {
   ClusterPageSchema,
@@ -12,15 +12,9 @@ import {
   ScaleRequestSchema,
   VmPageSchema,
 } from '../../wire/schemas.js'
+import { registerAuthentication } from '../plugins/auth.js'
 import type { createIdempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
-import { AppError } from '../../domain/errors.js'
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    caller: Caller
-  }
-}
 
 export interface ClusterRouteDeps {
   clusters: ClusterService
@@ -60,46 +54,7 @@ const pageQuery = {
  */
 export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps) => {
   const { clusters, credentials, idempotency, limits } = deps
-  app.decorateRequest('caller', undefined as unknown as Caller)
-  // Credentials first, before the body is read: a caller without them gets 401, never a body error.
-  // Authentication runs before the body is read (a stranger gets 401, not 413 or 415), and
-  // synchronously when the credential is cached: this hook runs on every API request.
-  app.addHook('onRequest', (req, _reply, done) => {
-    const blocked = limits.beforeAuth(req.ip)
-    if (blocked) return done(blocked)
-    const id = req.headers['credential-id'] as string | undefined
-    const secret = req.headers['credential-secret'] as string | undefined
-    const admit = (caller: Caller) => {
-      const limited = limits.perCredential(caller.credentialId)
-      if (limited) return done(limited)
-      req.caller = caller
-      done()
-    }
-    let caller: Caller | undefined
-    try {
-      caller = credentials.authenticateCached(id, secret)
-    } catch (e) {
-      // Only a wrong id or secret counts towards the address's failure limit: guessing needs both.
-      if (id && secret && e instanceof AppError && e.code === 'UNAUTHORIZED') limits.authFailed(req.ip)
-      return done(e as Error)
-    }
-    if (caller) return admit(caller)
-    // The database must be asked: count the attempt now, so parallel guesses meet the limit
-    // while the first ones are still being checked, and take it back if it succeeds.
-    const counted = !!(id && secret)
-    if (counted) limits.authFailed(req.ip)
-    credentials.authenticate(id, secret).then(
-      (c) => {
-        if (counted) limits.retractFailure(req.ip)
-        admit(c)
-      },
-      (e: unknown) => {
-        // A database failure is not the client's failed guess.
-        if (counted && !(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.retractFailure(req.ip)
-        done(e as Error)
-      },
-    )
-  })
+  registerAuthentication(app, { credentials, limits })
 
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
   const mutation = {
