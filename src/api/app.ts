@@ -1,22 +1,16 @@
-import { randomUUID } from 'node:crypto'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type RequestListener,
-  type ServerResponse,
-} from 'node:http'
-import type { Duplex } from 'node:stream'
-import { AppError, REASON_PHRASES, type ErrorCode } from '../domain/errors.js'
+import { createServer as createHttpServer, type RequestListener } from 'node:http'
+import { AppError } from '../domain/errors.js'
 import type { AdminService } from '../services/admin.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyService } from '../services/idempotency.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
-import { envelope, registerErrorHandling, sendError } from './plugins/errors.js'
+import { registerErrorHandling, sendError } from './plugins/errors.js'
+import { answerClientError, answerConnect, answerExpectation, requestIdOf } from './plugins/http-edge.js'
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
@@ -51,12 +45,6 @@ const SECRET_HEADERS = new Set(['credential-secret', 'authorization', 'cookie', 
 const safeHeaders = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADERS.has(k) ? '[redacted]' : v]))
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-/** The client's X-Request-Id when it is a sane token, else a fresh one. */
-const requestIdOf = (req: IncomingMessage): string => {
-  const given = req.headers['x-request-id']
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-}
 export const BODY_LIMIT = 1024 * 1024
 
 /** Builds the HTTP app. Never listens: main.ts does, tests use app.inject(). */
@@ -88,26 +76,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       ),
     // Requests Node's parser refuses (bad request line, headers too large, too slow) still get
     // the envelope and a request id.
-    clientErrorHandler: (err, socket) => {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ECONNRESET' || socket.destroyed) return
-      const [status, errorCode, message]: [number, ErrorCode, string] =
-        code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'HEADERS_TOO_LARGE', 'request headers are larger than 16 KiB']
-          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
-            : [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1']
-      // A response already under way cannot be replaced by another.
-      const ongoing = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
-      if (socket.writable && !ongoing?.headersSent) {
-        const body = JSON.stringify(envelope(status, errorCode, message, ''))
-        socket.write(
-          `HTTP/1.1 ${status} ${REASON_PHRASES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-            `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
-        )
-      }
-      socket.destroy()
-    },
+    clientErrorHandler: answerClientError,
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -138,37 +107,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     },
   })
   app.setValidatorCompiler(() => () => true)
-  // CONNECT (a proxy tunnel) never reaches the router, and without a listener Node drops the
-  // connection without a word: answer 405 with the envelope instead.
-  app.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
-    const body = JSON.stringify(
-      envelope(405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported', (req.url ?? '').split('?')[0] ?? ''),
-    )
-    socket.on('error', () => undefined)
-    socket.end(
-      `HTTP/1.1 405 ${REASON_PHRASES[405]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestIdOf(req)}\r\nConnection: close\r\n\r\n${body}`,
-      () => socket.destroy(),
-    )
-  })
-  // Likewise an Expect other than 100-continue: Node would answer a bare 417 itself.
-  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.stringify(
-      envelope(
-        417,
-        'EXPECTATION_FAILED',
-        'the only expectation supported is "Expect: 100-continue"',
-        (req.url ?? '').split('?')[0] ?? '',
-      ),
-    )
-    res.writeHead(417, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'x-request-id': requestIdOf(req),
-      connection: 'close',
-    })
-    res.end(body)
-  })
+  // Node answers CONNECT and an unsupported Expect itself, outside Fastify: with the envelope.
+  app.server.on('connect', answerConnect)
+  app.server.on('checkExpectation', answerExpectation)
 
   // The API speaks JSON only (DESIGN section 2): any other body is 415, text/plain included.
   // A DELETE may carry `Content-Type: application/json` without a body, as generic clients send
