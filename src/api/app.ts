@@ -14,6 +14,11 @@ import { answerClientError, answerConnect, answerExpectation, requestIdOf } from
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
+import {
+  createValidatorCompiler,
+  documentParsedParameters,
+  schemaErrorFormatter,
+} from './plugins/validation.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
 
@@ -84,10 +89,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     // request put its id in the line themselves.
     childLoggerFactory: (logger) => logger,
     genReqId: requestIdOf,
-    // Validation is the domain's job (every rule has its own code); schemas here document the
-    // wire and drive serialization.
-    schemaErrorFormatter: (errors) => new Error(errors.map((e) => e.message).join('; ')),
-    ajv: { customOptions: { strict: false } },
+    // Params and query are checked against the route schemas; bodies by the domain, whose
+    // rules have their own codes (plugins/validation.ts).
+    schemaErrorFormatter,
     routerOptions: { ignoreTrailingSlash: true },
     // Shutdown (DESIGN section 1) finishes what reached us: a request that arrives on an open
     // keep-alive connection while closing is served, with `Connection: close`, instead of
@@ -106,7 +110,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       )
     },
   })
-  app.setValidatorCompiler(() => () => true)
+  app.setValidatorCompiler(createValidatorCompiler())
   // Node answers CONNECT and an unsupported Expect itself, outside Fastify: with the envelope.
   app.server.on('connect', answerConnect)
   app.server.on('checkExpectation', answerExpectation)
@@ -175,6 +179,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       },
       tags: [{ name: 'clusters' }, { name: 'extensions' }, { name: 'admin' }, { name: 'operations' }],
     },
+    transform: documentParsedParameters,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 

@@ -268,6 +268,19 @@ describe('HTTP behaviour', () => {
       )
     })
 
+    it('/openapi.json documents what each query parameter holds, with its bounds and default', async () => {
+      const doc = (await s.app.inject({ url: '/openapi.json' })).json()
+      const params = doc.paths['/v2/hadoop-eco/clusters'].get.parameters as {
+        name: string
+        schema: unknown
+      }[]
+      const schema = (name: string) => params.find((p) => p.name === name)?.schema
+      expect(schema('page')).toEqual({ type: 'integer', minimum: 0, default: 0 })
+      expect(schema('size')).toEqual({ type: 'integer', minimum: 1, maximum: 1000, default: 20 })
+      expect(schema('includeTerminated')).toEqual({ type: 'boolean', default: true })
+      expect(schema('sort')).toEqual({ type: 'array', items: { type: 'string' } })
+    })
+
     it('/docs serves the API browser', async () => {
       const res = await s.app.inject({ url: '/docs' })
       expect(res.statusCode).toBe(200)

@@ -299,6 +299,11 @@ describe('GET /clusters: paging, sorting, filtering', () => {
       'page=-1',
       'page=x',
       'includeTerminated=maybe',
+      // Given twice: the schema wants one value.
+      'page=1&page=2',
+      'size=5&size=6',
+      'includeTerminated=true&includeTerminated=false',
+      'name=a&name=b',
     ])('answers 400 INVALID_PARAMETER to %s', async (q) => {
       const body = expectError(await api(s).list(q), 400, 'INVALID_PARAMETER')
       expect(body.errors[0]?.field).toBe(q.split('=')[0])

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
 import type { AdminService } from '../../services/admin.js'
 import type { Idempotency } from '../plugins/idempotency.js'
@@ -22,8 +23,9 @@ const ADMIN_SCOPE = '_admin'
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
 /** DESIGN section 7. Without a token configured every /_admin path is a plain 404. */
-export const adminRoutes = async (app: FastifyInstance, deps: AdminRouteDeps) => {
+export const adminRoutes = async (scope: FastifyInstance, deps: AdminRouteDeps) => {
   const { token, admin, idempotency, limits } = deps
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRequest', async (req) => {
     if (!token) throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)
     const blocked = limits.beforeAuth(req.ip)
@@ -44,6 +46,7 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminRouteDeps) =>
   app.addHook('onSend', idempotency.onSend)
   const tags = ['admin']
   const hdr = Type.Object({ authorization: Type.String({ description: 'Bearer <HADOOP_ECO_ADMIN_TOKEN>' }) })
+  const idParam = Type.Object({ id: Type.String() })
 
   app.post('/_admin/credentials', { schema: { tags, headers: hdr } }, async (req, reply) => {
     const created = await admin.createCredential(req.body)
@@ -53,9 +56,9 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminRouteDeps) =>
   app.get('/_admin/credentials', { schema: { tags, headers: hdr } }, () => admin.listCredentials())
   app.delete(
     '/_admin/credentials/:id',
-    { schema: { tags, headers: hdr } },
+    { schema: { tags, headers: hdr, params: idParam } },
     async (req, reply) => {
-      await admin.revokeCredential((req.params as { id: string }).id)
+      await admin.revokeCredential(req.params.id)
       reply.code(204).send()
     },
   )
@@ -68,9 +71,9 @@ export const adminRoutes = async (app: FastifyInstance, deps: AdminRouteDeps) =>
   app.get('/_admin/faults', { schema: { tags, headers: hdr } }, () => admin.listFaults())
   app.delete(
     '/_admin/faults/:id',
-    { schema: { tags, headers: hdr } },
+    { schema: { tags, headers: hdr, params: idParam } },
     async (req, reply) => {
-      await admin.removeFault((req.params as { id: string }).id)
+      await admin.removeFault(req.params.id)
       reply.code(204).send()
     },
   )

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClusterService } from '../../services/clusters.js'
 import type { CredentialService } from '../../services/credentials.js'
 import {
@@ -13,13 +14,14 @@ import {
   VmPageSchema,
 } from '../../wire/schemas.js'
 import { registerAuthentication } from '../plugins/auth.js'
-import type { createIdempotency } from '../plugins/idempotency.js'
+import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
+import { parsedByDomain } from '../plugins/validation.js'
 
 export interface ClusterRouteDeps {
   clusters: ClusterService
   credentials: CredentialService
-  idempotency: ReturnType<typeof createIdempotency>
+  idempotency: Idempotency
   limits: AbuseLimits
 }
 
@@ -40,9 +42,11 @@ const errors = {
   503: ErrorBodySchema,
 }
 const idParam = Type.Object({ clusterId: Type.String() })
+// page, size and includeTerminated are parsed by domain/paging.ts (INVALID_PARAMETER with the
+// parameter's name); the schema checks that each is given once.
 const pageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
+  page: Type.Optional(parsedByDomain(Type.Integer({ minimum: 0, default: 0 }))),
+  size: Type.Optional(parsedByDomain(Type.Integer({ minimum: 1, maximum: 1000, default: 20 }))),
   sort: Type.Optional(
     Type.Array(Type.String(), { description: 'field,asc|desc; repeatable, first has priority' }),
   ),
@@ -52,9 +56,12 @@ const pageQuery = {
  * The seed's seven operations plus the events extension. Handlers are one line: the service
  * does the work, the response schema shapes the bytes.
  */
-export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps) => {
+export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDeps) => {
   const { clusters, credentials, idempotency, limits } = deps
-  registerAuthentication(app, { credentials, limits })
+  // Params and query are typed from their schemas, which the validator checks. A body is typed
+  // from its schema too but not checked here: it goes on to the service as `unknown`.
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>()
+  registerAuthentication(scope, { credentials, limits })
 
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
   const mutation = {
@@ -91,14 +98,14 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         headers: authHeaders,
         querystring: Type.Object({
           ...pageQuery,
-          includeTerminated: Type.Optional(Type.Boolean({ default: true })),
+          includeTerminated: Type.Optional(parsedByDomain(Type.Boolean({ default: true }))),
           name: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
           apiKeyStatus: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
         }),
         response: { 200: ClusterPageSchema, ...errors },
       },
     },
-    (req) => clusters.list(req.caller, req.query as Record<string, unknown>),
+    (req) => clusters.list(req.caller, req.query),
   )
   app.get(
     `${base}/:clusterId`,
@@ -111,7 +118,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: ClusterSchema, ...errors },
       },
     },
-    (req) => clusters.get(req.caller, (req.params as { clusterId: string }).clusterId),
+    (req) => clusters.get(req.caller, req.params.clusterId),
   )
   app.get(
     `${base}/:clusterId/vms`,
@@ -131,12 +138,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: VmPageSchema, ...errors },
       },
     },
-    (req) =>
-      clusters.vms(
-        req.caller,
-        (req.params as { clusterId: string }).clusterId,
-        req.query as Record<string, unknown>,
-      ),
+    (req) => clusters.vms(req.caller, req.params.clusterId, req.query),
   )
   app.delete(
     `${base}/:clusterId`,
@@ -150,8 +152,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: ClusterRefSchema, ...errors },
       },
     },
-    (req) =>
-      clusters.delete(req.caller, (req.params as { clusterId: string }).clusterId, idempotency.recorder(req)),
+    (req) => clusters.delete(req.caller, req.params.clusterId, idempotency.recorder(req)),
   )
   const scale = (direction: 'out' | 'in') => ({
     ...mutation,
@@ -165,13 +166,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
     },
   })
   app.post(`${base}/:clusterId/scale-out`, scale('out'), (req) =>
-    clusters.scale(
-      req.caller,
-      (req.params as { clusterId: string }).clusterId,
-      'out',
-      req.body,
-      idempotency.recorder(req),
-    ),
+    clusters.scale(req.caller, req.params.clusterId, 'out', req.body, idempotency.recorder(req)),
   )
   // The seed's scale-in example uses DELETE; both verbs are served.
   for (const method of ['POST', 'DELETE'] as const)
@@ -180,13 +175,7 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
       url: `${base}/:clusterId/scale-in`,
       ...scale('in'),
       handler: (req) =>
-        clusters.scale(
-          req.caller,
-          (req.params as { clusterId: string }).clusterId,
-          'in',
-          req.body,
-          idempotency.recorder(req),
-        ),
+        clusters.scale(req.caller, req.params.clusterId, 'in', req.body, idempotency.recorder(req)),
     })
   app.get(
     `${base}/:clusterId/events`,
@@ -200,11 +189,6 @@ export const clusterRoutes = async (app: FastifyInstance, deps: ClusterRouteDeps
         response: { 200: EventPageSchema, ...errors },
       },
     },
-    (req) =>
-      clusters.events(
-        req.caller,
-        (req.params as { clusterId: string }).clusterId,
-        req.query as Record<string, unknown>,
-      ),
+    (req) => clusters.events(req.caller, req.params.clusterId, req.query),
   )
 }
