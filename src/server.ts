@@ -3,7 +3,8 @@ import pino, { type Logger } from 'pino'
 import { buildApp } from './api/app.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
-import { createSimulatorProvider } from './providers/simulator/simulator.js'
+import type { Provider } from './providers/provider.js'
+import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createAdminService } from './services/admin.js'
 import { createClusterService, sealPasswords } from './services/clusters.js'
@@ -43,6 +44,8 @@ export interface Server {
   app: FastifyInstance
   store: Store
   reconciler: Reconciler
+  /** The simulator behind the reconciler's provider (tests make its VMs vanish). */
+  simulator: SimulatorProvider
   credentials: CredentialService
   /** Set when this start generated the first credential: shown once, never stored in clear. */
   generatedCredential?: { id: string; secret: string; project: string }
@@ -57,6 +60,8 @@ export interface ServerOptions {
   version?: string
   /** The rate limits' clock (wall time by default): tests move it to end a limit's window. */
   rateClock?: () => number
+  /** Tests put a wrapper around the provider (to count calls, slow them down, make them fail). */
+  wrapProvider?: (provider: Provider) => Provider
 }
 
 /** The composition root: config in, a wired server out. Nothing else constructs dependencies. */
@@ -107,7 +112,14 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     generatedCredential = { id: c.id, secret: c.secret, project: c.project }
   }
 
-  const provider = createSimulatorProvider({ database, clock, timeScale: config.timeScale, faults })
+  const simulator = createSimulatorProvider({
+    records: store.simRecords,
+    clock,
+    timeScale: config.timeScale,
+    clusterFault: (kind, clusterName) => faults.clusterFault(kind, clusterName),
+    openSecret: (secret) => box.open(secret.sealed),
+  })
+  const provider = opts.wrapProvider ? opts.wrapProvider(simulator) : simulator
   const reconciler = createReconciler({
     store,
     provider,
@@ -116,6 +128,9 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     leaseMs: config.leaseMs,
     pollMs: config.pollMs,
     concurrency: config.reconcilerConcurrency,
+    callTimeoutMs: config.providerTimeoutMs,
+    maxAttempts: config.providerMaxAttempts,
+    observeMs: config.observeMs,
   })
   const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), box })
 
@@ -131,7 +146,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         credentials,
         store,
         now,
-        resetProvider: () => provider.reset(),
+        resetProvider: () => simulator.reset(),
         onFaultsChanged: () => faults.invalidate(),
       }),
     },
@@ -170,6 +185,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     app,
     store,
     reconciler,
+    simulator,
     credentials,
     generatedCredential,
     close: () =>

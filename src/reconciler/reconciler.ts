@@ -93,8 +93,9 @@ export const createReconciler = (opts: ReconcilerOptions) => {
       waiters.add(done)
     })
 
+  /** Exponential with jitter, whole milliseconds (due times are bigint columns). */
   const backoff = (attempts: number) =>
-    Math.min(30_000, 100 * 2 ** Math.min(attempts, 12)) * (0.5 + Math.random() / 2)
+    Math.round(Math.min(30_000, 100 * 2 ** Math.min(attempts, 12)) * (0.5 + Math.random() / 2))
 
   /** Makes a pass's view: its calls die with it, its writes are fenced on its lease. */
   const openPass = (id: string, signal: AbortSignal): Pass => ({

@@ -345,6 +345,50 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
     expect((await s.app.inject({ url: BASE, headers: s.headers })).statusCode).toBe(200)
   })
 
+  it('replaces a VM that vanished at the provider under its name and index, with events', async () => {
+    const id = await create({ name: 'heal', workerCnt: 3 })
+    await s.runUntil(async () => (await get(id)).status === 'Running', { tick: 10_000 })
+    const before = (await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2')!
+    const beforeId = (before as unknown as { instanceId: string }).instanceId
+    expect(await s.simulator.loseVm(id, 'HadoopWRK-heal-2')).toBe(true)
+
+    // Noticed on the next observation (HADOOP_ECO_OBSERVE_MS, 30 s by default), not before.
+    await s.step(29_000)
+    expect((await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2')!.status).toBe('Running')
+    await s.step(1_000)
+    let vm = (await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2') as unknown as {
+      status: string
+      index: number
+      instanceId: string
+    }
+    expect(vm).toMatchObject({ status: 'Creating', index: 2 })
+    expect(vm.instanceId).not.toBe(beforeId)
+    // The cluster stays Running (the seed has no degraded status) and keeps its counts.
+    expect(await get(id)).toMatchObject({ status: 'Running', workerCnt: 3, nodeCnt: 4 })
+    await s.step(90_000)
+    expect((await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2')!.status).toBe('Installing')
+    await s.step(120_000)
+    vm = (await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2') as unknown as typeof vm
+    expect(vm.status).toBe('Running')
+    const ev = await events(id)
+    expect(ev.filter((e) => e.reason === 'VM_LOST' || e.reason === 'VM_RECOVERED').map((e) => e.reason)).toEqual([
+      'VM_LOST',
+      'VM_RECOVERED',
+    ])
+    // One new VM for the lost one, nothing else.
+    const creates = s.providerCalls.calls.filter((c) => c.clusterId === id && c.method === 'createVm')
+    expect(creates.map((c) => `${c.vm}:${c.detail}`)).toEqual([
+      'HadoopMST-heal-1:create',
+      'HadoopWRK-heal-1:create',
+      'HadoopWRK-heal-2:create',
+      'HadoopWRK-heal-3:create',
+      'HadoopWRK-heal-2:repair',
+    ])
+    const { checkInvariants, formatInvariantReport } = await import('../../src/invariants.js')
+    const report = await checkInvariants(s.store.database.db)
+    expect(report.ok, formatInvariantReport(report)).toBe(true)
+  })
+
   it('survives two reconcilers on one database: every step happens once', async () => {
     const { createReconciler } = await import('../../src/reconciler/reconciler.js')
     const pino = (await import('pino')).default
