@@ -66,6 +66,41 @@ export default tseslint.config(
     },
   },
   {
+    // A provider sees plans and its own settings: never the database, the API or the engine.
+    files: ['src/providers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../api/*',
+            '../../api/*',
+            '../store/*',
+            '../../store/*',
+            '../services/*',
+            '../../services/*',
+            '../reconciler/*',
+            '../../reconciler/*',
+            'kysely',
+            'fastify',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The engine moves clusters through the store and the provider port; HTTP is not its business.
+    files: ['src/reconciler/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: ['../api/*', '../services/*', '../providers/simulator/*', 'kysely', 'fastify'],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely'
 import { simulatorInvariants } from './providers/simulator/invariants.js'
-import { checkInvariants as checkStore, formatInvariantReport, type InvariantReport } from './store/invariants.js'
+import {
+  checkInvariants as checkStore,
+  formatInvariantReport,
+  type InvariantReport,
+} from './store/invariants.js'
 import type { Tables } from './store/tables.js'
 
 /**

@@ -14,7 +14,10 @@ export interface ProviderCall {
  * for (a VM created twice shows as two createVm calls, whatever the provider does with them).
  * `before` runs ahead of each call: to slow it down, make it hang or make it throw.
  */
-export const spyOn = (inner: Provider, before?: (call: ProviderCall, signal: AbortSignal) => Promise<void>) => {
+export const spyOn = (
+  inner: Provider,
+  before?: (call: ProviderCall, signal: AbortSignal) => Promise<void>,
+) => {
   const calls: ProviderCall[] = []
   const record = async (call: ProviderCall, signal: AbortSignal) => {
     calls.push(call)
@@ -26,7 +29,10 @@ export const spyOn = (inner: Provider, before?: (call: ProviderCall, signal: Abo
       return inner.observe(clusterId, signal)
     },
     async createVm(plan, signal) {
-      await record({ method: 'createVm', clusterId: plan.clusterId, vm: plan.name, detail: plan.purpose }, signal)
+      await record(
+        { method: 'createVm', clusterId: plan.clusterId, vm: plan.name, detail: plan.purpose },
+        signal,
+      )
       return inner.createVm(plan, signal)
     },
     async deleteVm(clusterId, vm, signal) {

@@ -1,11 +1,4 @@
-import type {
-  DecommissionPlan,
-  InstallPlan,
-  SealedSecret,
-  TaskPlan,
-  VmPlan,
-  VmRef,
-} from '../domain/plans.js'
+import type { DecommissionPlan, InstallPlan, SealedSecret, TaskPlan, VmPlan, VmRef } from '../domain/plans.js'
 
 /**
  * The port between the reconciler and infrastructure, in the manner of controller-runtime

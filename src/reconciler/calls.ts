@@ -57,7 +57,10 @@ export const withDeadline = async <T>(
   if (parent.aborted) onParent()
   else parent.addEventListener('abort', onParent, { once: true })
   try {
-    return await untilAborted(Promise.resolve().then(() => fn(ctl.signal)), ctl.signal)
+    return await untilAborted(
+      Promise.resolve().then(() => fn(ctl.signal)),
+      ctl.signal,
+    )
   } finally {
     clearTimeout(timer)
     parent.removeEventListener('abort', onParent)

@@ -131,9 +131,7 @@ export const createSteps = (deps: StepDeps) => {
   const observeLater = (): Outcome => ({ requeueAt: now() + deps.observeMs })
 
   const observe = async (pass: Pass, c: ClusterRecord) =>
-    new Map(
-      (await pass.call('observe', (p, s) => p.observe(c.id, s))).vms.map((v) => [v.name, v] as const),
-    )
+    new Map((await pass.call('observe', (p, s) => p.observe(c.id, s))).vms.map((v) => [v.name, v] as const))
 
   /**
    * Creates, at most `vmCallsPerPass` at a time, the wanted VMs the provider does not have, and
@@ -212,7 +210,8 @@ export const createSteps = (deps: StepDeps) => {
         )
         return soon()
       }
-      const firstMaster = live.find((v) => v.role === 'master' && v.index === 1) ?? live.find((v) => v.role === 'master')
+      const firstMaster =
+        live.find((v) => v.role === 'master' && v.index === 1) ?? live.find((v) => v.role === 'master')
       await pass.write(async (tx, t) => {
         await transition(tx, c, 'Running', 'INSTALLED', 'cluster is running', t, {
           runningAt: c.runningAt ?? t,
@@ -292,7 +291,10 @@ export const createSteps = (deps: StepDeps) => {
     const live = await store.vms.live(c.id)
     const lost = live.filter((v) => {
       const o = observed.get(v.name)
-      return v.status === 'Running' && (!o || o.phase === 'gone' || o.phase === 'failed' || o.instanceId !== v.instanceId)
+      return (
+        v.status === 'Running' &&
+        (!o || o.phase === 'gone' || o.phase === 'failed' || o.instanceId !== v.instanceId)
+      )
     })
     if (lost.length > 0) {
       const batch = lost.slice(0, deps.vmCallsPerPass)
@@ -328,7 +330,8 @@ export const createSteps = (deps: StepDeps) => {
       ),
     )
     const failed = ops.find((o) => o.phase === 'failed')
-    if (failed) throw new ProviderCallError('install', new Error(failed.error ?? 'installing a replaced VM failed'))
+    if (failed)
+      throw new ProviderCallError('install', new Error(failed.error ?? 'installing a replaced VM failed'))
     const done = joining.filter((_, i) => ops[i]!.phase === 'succeeded')
     await pass.write(async (tx, t) => {
       const firstMaster = done.find((v) => v.role === 'master' && v.index === 1)
@@ -354,8 +357,17 @@ export const createSteps = (deps: StepDeps) => {
     const op: OperationState = await pass.call('runTask', (p, s) => p.runTask(plan, s))
     if (!c.info.task) {
       await pass.write(async (tx, t) => {
-        await guardedUpdate(tx, c, { info: { ...c.info, task: { state: 'running', runId, startedAt: t } } }, t)
-        await event(tx, c, t, { type: 'TaskChanged', reason: 'TASK_STARTED', message: `${task.type} task started` })
+        await guardedUpdate(
+          tx,
+          c,
+          { info: { ...c.info, task: { state: 'running', runId, startedAt: t } } },
+          t,
+        )
+        await event(tx, c, t, {
+          type: 'TaskChanged',
+          reason: 'TASK_STARTED',
+          message: `${task.type} task started`,
+        })
       })
       return op.phase === 'running' ? later([op]) : soon()
     }
@@ -421,14 +433,23 @@ export const createSteps = (deps: StepDeps) => {
       ...Array.from({ length: missing }, (_, i) => vmRef(c.name, 'worker', firstFree + i)),
     ]
     if (wanted.length === 0) {
-      await finishScale(pass, c, 'SCALE_OUT_DONE', `scale-out done: ${c.targetWorkerCnt} workers`, async () => undefined)
+      await finishScale(
+        pass,
+        c,
+        'SCALE_OUT_DONE',
+        `scale-out done: ${c.targetWorkerCnt} workers`,
+        async () => undefined,
+      )
       return observeLater()
     }
     const { states, more } = await ensureVms(pass, c, wanted, 'scale-out', observed, recorded)
     if (more) return soon()
     const failed = states.find((s) => s.phase === 'failed' || s.phase === 'gone')
     if (failed)
-      throw new ProviderCallError(`createVm ${failed.name}`, new Error(failed.error ?? 'VM could not be provisioned'))
+      throw new ProviderCallError(
+        `createVm ${failed.name}`,
+        new Error(failed.error ?? 'VM could not be provisioned'),
+      )
     if (states.some((s) => s.phase !== 'running')) return later(states)
     const firstNew = Math.min(...wanted.map((w) => w.index))
     const rows = await store.vms.live(c.id)

@@ -16,7 +16,8 @@ import {
   type VmSortField,
 } from '../domain/paging.js'
 import { deriveApiKeyStatus, isTerminated, type ClusterStatus } from '../domain/statuses.js'
-import type { Store, Tx } from '../store/index.js'
+import type { Store } from '../store/index.js'
+import type { Recorder } from './idempotency.js'
 import type { SecretBox } from './secret-box.js'
 import { DuplicateNameError } from '../store/index.js'
 import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, Page, Vm } from '../wire/schemas.js'
@@ -59,12 +60,6 @@ export const sealPasswords = <S extends WithPasswords>(
     ...(spec.hiveDbInfo ? { hiveDbInfo: seal(spec.hiveDbInfo) } : {}),
   }
 }
-
-/**
- * Records, inside the transaction that acts, the answer a retry with the same Idempotency-Key
- * must replay: a crash between acting and answering cannot make that retry act a second time.
- */
-export type Recorder = (tx: Tx, result: ClusterRef) => Promise<void>
 
 const notFound = (id: string) => new AppError('CLUSTER_NOT_FOUND', `cluster ${id} not found`)
 const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): ClusterRef => ({

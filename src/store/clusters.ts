@@ -212,7 +212,11 @@ export const createClusterStore = (database: Database) => {
 
     async getById(id: string, tx?: Tx): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
-      const row = await (tx ? kx(tx) : db).selectFrom('clusters').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await (tx ? kx(tx) : db)
+        .selectFrom('clusters')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
       return row ? toRecord(row) : undefined
     },
 

@@ -19,7 +19,11 @@ export const createEventStore = ({ db }: Database) => ({
   },
 
   /** Oldest first. Events are append-only, so a position is a stable per-cluster sequence number. */
-  async list(clusterId: string, offset: number, limit: number): Promise<{ total: number; rows: EventRecord[] }> {
+  async list(
+    clusterId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; rows: EventRecord[] }> {
     const [{ n }, rows] = await Promise.all([
       db
         .selectFrom('events')

@@ -35,7 +35,6 @@ const STABLE: readonly ClusterStatus[] = [
 ]
 const TRANSITIONAL: readonly ClusterStatus[] = CLUSTER_STATUSES.filter((s) => !STABLE.includes(s))
 
-
 interface SpecFacts {
   isHa: boolean
   clusterType: string
@@ -351,16 +350,9 @@ const evaluate = ({ clusters, vms, transitions, work }: Snapshot): InvariantRepo
   for (const id of chains.keys())
     if (!byId.has(id)) events.fail(`status events for cluster ${id}, which does not exist`)
 
-  const checks = [
-    vmNames,
-    vmIndexes,
-    vmOwners,
-    counts,
-    statusFields,
-    liveNames,
-    events,
-    pending,
-  ].map((c) => c.result())
+  const checks = [vmNames, vmIndexes, vmOwners, counts, statusFields, liveNames, events, pending].map((c) =>
+    c.result(),
+  )
   return { ok: checks.every((c) => c.ok), checks }
 }
 

@@ -49,7 +49,11 @@ export const createSimRecordStore = ({ db, transaction }: Database) => ({
         .executeTakeFirst()
       return toSimRecord(
         inserted ??
-          (await trx.selectFrom('sim_ops').selectAll().where('key', '=', record.key).executeTakeFirstOrThrow()),
+          (await trx
+            .selectFrom('sim_ops')
+            .selectAll()
+            .where('key', '=', record.key)
+            .executeTakeFirstOrThrow()),
       )
     })
   },

@@ -170,7 +170,12 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
     const calls = s.providerCalls.calls.filter((c) => c.clusterId === id)
     const created = calls.filter((c) => c.method === 'createVm').map((c) => c.vm)
     const deleted = new Set(calls.filter((c) => c.method === 'deleteVm').map((c) => c.vm))
-    expect(created.sort()).toEqual(['HadoopMST-cancel-1', 'HadoopWRK-cancel-1', 'HadoopWRK-cancel-2', 'HadoopWRK-cancel-3'])
+    expect(created.sort()).toEqual([
+      'HadoopMST-cancel-1',
+      'HadoopWRK-cancel-1',
+      'HadoopWRK-cancel-2',
+      'HadoopWRK-cancel-3',
+    ])
     for (const name of created) expect(deleted.has(name)).toBe(true)
     expect(calls.some((c) => c.method === 'install')).toBe(false)
     // What the provider itself reports: every VM it made is gone.
@@ -371,10 +376,9 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
     vm = (await vms(id)).find((v) => v.name === 'HadoopWRK-heal-2') as unknown as typeof vm
     expect(vm.status).toBe('Running')
     const ev = await events(id)
-    expect(ev.filter((e) => e.reason === 'VM_LOST' || e.reason === 'VM_RECOVERED').map((e) => e.reason)).toEqual([
-      'VM_LOST',
-      'VM_RECOVERED',
-    ])
+    expect(
+      ev.filter((e) => e.reason === 'VM_LOST' || e.reason === 'VM_RECOVERED').map((e) => e.reason),
+    ).toEqual(['VM_LOST', 'VM_RECOVERED'])
     // One new VM for the lost one, nothing else.
     const creates = s.providerCalls.calls.filter((c) => c.clusterId === id && c.method === 'createVm')
     expect(creates.map((c) => `${c.vm}:${c.detail}`)).toEqual([

@@ -62,13 +62,18 @@ describe('reconciler against a slow or failing provider', () => {
     const fine = (await api(s).create(validBody({ name: 'fine' }))).json().id as string
     // The provider never answers for the stuck cluster, and ignores the abort signal too.
     const { spy, reconciler } = reconcilerFor(
-      (call) => (call.clusterId === stuck && call.method === 'createVm' ? new Promise(() => undefined) : Promise.resolve()),
+      (call) =>
+        call.clusterId === stuck && call.method === 'createVm'
+          ? new Promise(() => undefined)
+          : Promise.resolve(),
       { callTimeoutMs: 50, maxAttempts: 3 },
     )
     await drive(reconciler, async () => (await status(stuck)) === 'Terminated(Error)')
     expect(await status(fine)).toBe('Running')
     const failure = (await events(stuck)).find((e) => e.reason === 'PROVIDER_ERROR')!
-    expect(failure.message).toMatch(/^createVm HadoopMST-stuck-1 failed 3 times in a row: no answer within 50 ms$/)
+    expect(failure.message).toMatch(
+      /^createVm HadoopMST-stuck-1 failed 3 times in a row: no answer within 50 ms$/,
+    )
     // Three passes tried, each abandoned its calls at the deadline; none was tried again after the cap.
     const creates = spy.calls.filter((c) => c.clusterId === stuck && c.method === 'createVm')
     expect(creates.length).toBe(3 * 4)
@@ -81,14 +86,17 @@ describe('reconciler against a slow or failing provider', () => {
     const flaky = (await api(s).create(validBody({ name: 'flaky' }))).json().id as string
     const broken = (await api(s).create(validBody({ name: 'broken' }))).json().id as string
     let flakyFailures = 0
-    const { spy, reconciler } = reconcilerFor(async (call) => {
-      if (call.method !== 'install') return
-      if (call.clusterId === broken) throw new Error('quota exceeded: cores')
-      if (call.clusterId === flaky && flakyFailures < 2) {
-        flakyFailures++
-        throw new Error('connection reset')
-      }
-    }, { maxAttempts: 4 })
+    const { spy, reconciler } = reconcilerFor(
+      async (call) => {
+        if (call.method !== 'install') return
+        if (call.clusterId === broken) throw new Error('quota exceeded: cores')
+        if (call.clusterId === flaky && flakyFailures < 2) {
+          flakyFailures++
+          throw new Error('connection reset')
+        }
+      },
+      { maxAttempts: 4 },
+    )
 
     // The first failure is not retried at once: the work item is due only after a backoff.
     await reconciler.drain()
@@ -113,7 +121,8 @@ describe('reconciler against a slow or failing provider', () => {
     s = await startTestServer({ timeScale: 0 })
     const id = (await api(s).create(validBody({ name: 'refused' }))).json().id as string
     const { spy, reconciler } = reconcilerFor(async (call) => {
-      if (call.method === 'createVm') throw new TerminalProviderError('flavor m2a.2xlarge is not offered in this zone')
+      if (call.method === 'createVm')
+        throw new TerminalProviderError('flavor m2a.2xlarge is not offered in this zone')
     })
     await drive(reconciler, async () => (await status(id)) === 'Terminated(Error)')
     expect(spy.count('createVm')).toBe(4)
@@ -141,7 +150,9 @@ describe('reconciler against a slow or failing provider', () => {
     expect(await status(id)).toBe('Terminating')
     const errors = (await events(id)).filter((e) => e.reason === 'PROVIDER_ERROR')
     expect(errors).toHaveLength(1)
-    expect(errors[0]!.message).toMatch(/deleteVm .* failed 2 times in a row: volume detach timed out; still trying/)
+    expect(errors[0]!.message).toMatch(
+      /deleteVm .* failed 2 times in a row: volume detach timed out; still trying/,
+    )
     failing = false
     await drive(reconciler, async () => (await status(id)) === 'Terminated(User)')
   })

@@ -120,7 +120,12 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
         await store.vms.insert(tx, vm('w7', 'worker', 7, 200))
       })
       let got = (await store.clusters.getById(c.id))!
-      expect(got).toMatchObject({ nextMasterIndex: 2, nextWorkerIndex: 8, vmLiveCount: 3, vmLiveCreatedSum: 400 })
+      expect(got).toMatchObject({
+        nextMasterIndex: 2,
+        nextWorkerIndex: 8,
+        vmLiveCount: 3,
+        vmLiveCreatedSum: 400,
+      })
       // An older index does not move the next one back.
       await store.transaction((tx) => store.vms.insert(tx, vm('w3', 'worker', 3, 300)))
       expect((await store.clusters.getById(c.id))!.nextWorkerIndex).toBe(8)
@@ -150,7 +155,11 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
         }),
       )
       await store.transaction((tx) =>
-        store.vms.replaceInstance(tx, c.id, 'w1', { instanceId: `${c.id}-b`, ip: '10.0.0.9', status: 'Creating' }),
+        store.vms.replaceInstance(tx, c.id, 'w1', {
+          instanceId: `${c.id}-b`,
+          ip: '10.0.0.9',
+          status: 'Creating',
+        }),
       )
       await store.transaction((tx) => store.vms.setStatus(tx, c.id, ['w1'], 'Installing'))
       expect(await store.vms.live(c.id)).toEqual([
@@ -175,7 +184,13 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
       const c = await insert()
       await store.transaction(async (tx) => {
         for (const [i, reason] of (['USER_REQUEST', 'PROVISION_STARTED', 'PROVISIONED'] as const).entries())
-          await store.events.append(tx, { clusterId: c.id, at: 100 + i, type: 'StatusChanged', reason, message: reason })
+          await store.events.append(tx, {
+            clusterId: c.id,
+            at: 100 + i,
+            type: 'StatusChanged',
+            reason,
+            message: reason,
+          })
       })
       const page = await store.events.list(c.id, 1, 5)
       expect(page.total).toBe(3)
@@ -250,7 +265,15 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
 
   describe('simulator records', () => {
     it('keeps the first writer of a key, replaces on request, and lists per cluster', async () => {
-      const r = { key: `k-${n}`, clusterId: `c-${n}`, kind: 'vm', startedAt: 1, readyAt: 2, outcome: 'ok', detail: '{}' }
+      const r = {
+        key: `k-${n}`,
+        clusterId: `c-${n}`,
+        kind: 'vm',
+        startedAt: 1,
+        readyAt: 2,
+        outcome: 'ok',
+        detail: '{}',
+      }
       expect(await store.simRecords.ensure(r)).toEqual(r)
       expect(await store.simRecords.ensure({ ...r, outcome: 'fail' })).toEqual(r)
       await store.simRecords.replace({ ...r, outcome: 'lost' })

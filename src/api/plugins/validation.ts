@@ -16,8 +16,23 @@ export const createValidatorCompiler = (): FastifySchemaCompiler<unknown> => {
     allErrors: false,
     strict: false,
   })
-  return ({ schema, httpPart }) =>
-    httpPart === 'params' || httpPart === 'querystring' ? ajv.compile(schema as object) : () => true
+  return ({ schema, httpPart }) => {
+    if (httpPart === 'params') return ajv.compile(schema as object)
+    if (httpPart !== 'querystring') return () => true
+    const validate = ajv.compile(schema as object)
+    const single = Object.entries(
+      (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {},
+    )
+      .filter(([, p]) => p.type === 'string')
+      .map(([name]) => name)
+    // Spring binds a repeated single-valued parameter as its values joined by commas
+    // (`name=a&name=b` is "a,b"); so do we, and the domain then judges the value as usual.
+    return (query: unknown) => {
+      const q = query as Record<string, unknown>
+      for (const name of single) if (Array.isArray(q[name])) q[name] = (q[name] as unknown[]).join(',')
+      return validate(query)
+    }
+  }
 }
 
 /** `page must be string`: the parameter's name, as the envelope's field list gives it. */

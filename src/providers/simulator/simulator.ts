@@ -124,7 +124,12 @@ export const createSimulatorProvider = ({
     if (del) return { ...base, phase: now >= del.readyAt ? 'gone' : 'terminating', readyAt: del.readyAt }
     if (now < create.readyAt) return { ...base, phase: 'booting', readyAt: create.readyAt }
     if (create.outcome === 'fail')
-      return { ...base, phase: 'failed', readyAt: create.readyAt, error: 'VM provisioning failed (injected fault)' }
+      return {
+        ...base,
+        phase: 'failed',
+        readyAt: create.readyAt,
+        error: 'VM provisioning failed (injected fault)',
+      }
     return { ...base, phase: 'running', readyAt: create.readyAt }
   }
   const gone = (vm: VmRef): ObservedVm => ({ ...vm, phase: 'gone', instanceId: '', ip: '' })
