@@ -26,6 +26,7 @@ import {
   uniqueName,
   type E2EServer,
 } from './harness.js'
+import { recordSdkPauses } from './sdk-pauses.js'
 
 const spec = (name: string, over: Record<string, unknown> = {}) =>
   minimalSpec(name, over) as unknown as CreateClusterRequest
@@ -251,9 +252,14 @@ describe('SDK against the real server', () => {
       await s.fault({ match: { path: '/v2/hadoop-eco/clusters' }, fault: 'apiError', status: 500, times: 2 })
       const { calls, fetch: f } = recordingFetch()
       const name = uniqueName('retry')
-      const started = Date.now()
-      const ref = await make({ fetch: f, maxRetries: 2 }).clusters.create(spec(name))
-      expect(Date.now() - started).toBeLessThan(900) // backoff from 10 ms, no Retry-After
+      const { pauses, restore } = recordSdkPauses()
+      const ref = await make({ fetch: f, maxRetries: 2 }).clusters.create(spec(name)).finally(restore)
+      // no Retry-After to honour: backoff from retryBaseDelayMs (10 ms), doubled, up to 25% less
+      expect(pauses).toHaveLength(2)
+      expect(pauses[0]).toBeGreaterThanOrEqual(7.5)
+      expect(pauses[0]).toBeLessThanOrEqual(10)
+      expect(pauses[1]).toBeGreaterThanOrEqual(15)
+      expect(pauses[1]).toBeLessThanOrEqual(20)
       expect(calls).toHaveLength(3)
       expect(calls.every((c) => c.method === 'POST')).toBe(true)
       const keys = new Set(calls.map((c) => c.key))
@@ -309,13 +315,13 @@ describe('SDK against the real server', () => {
           headers: { 'retry-after': '1', 'x-request-id': 'rl-1' },
           body: JSON.stringify({ status: 429, code: 'RATE_LIMITED', message: 'slow down', errors: [] }),
         })
-        const started = Date.now()
-        const page = await make({ endpoint: proxy.url }).clusters.list({ size: 1 })
-        const waited = Date.now() - started
+        // the pause is recorded, not waited out
+        const { pauses, restore } = recordSdkPauses({ skip: true })
+        const page = await make({ endpoint: proxy.url }).clusters.list({ size: 1 }).finally(restore)
         expect(page.size).toBe(1)
         expect(proxy.seen).toHaveLength(2)
-        expect(waited).toBeGreaterThanOrEqual(950)
-        expect(waited).toBeLessThan(5000)
+        // one pause between the two attempts: the 1 s asked for, not the client's 10 ms backoff
+        expect(pauses).toEqual([1000])
       } finally {
         await proxy.close()
       }
@@ -364,14 +370,25 @@ describe('SDK against the real server', () => {
     })
 
     it('polls quickly at first without a fixed interval, then slows down to pollIntervalMs', async () => {
-      const { calls, fetch: f } = recordingFetch()
-      const c = make({ pollIntervalMs: 2000, fetch: f })
+      const c = make({ pollIntervalMs: 2000 })
       const { id } = await c.clusters.create(spec(uniqueName('adaptive')))
-      const started = Date.now()
-      await c.waitFor(id, 'Running', { timeout: 20_000 })
-      // A fixed 2 s interval could not see Running before 2 s: the first poll finds Initializing.
-      expect(Date.now() - started).toBeLessThan(1900)
-      expect(calls.filter((x) => x.method === 'GET').length).toBeGreaterThanOrEqual(2)
+      const first = recordSdkPauses()
+      const changedAt: number[] = []
+      await c
+        .waitFor(id, 'Running', { timeout: 20_000, onChange: () => void changedAt.push(first.pauses.length) })
+        .finally(first.restore)
+      // The first poll finds the cluster on its way (Initializing) and the next one comes 250 ms
+      // later, not 2 s; so does the one after every status change.
+      expect(first.pauses.length).toBeGreaterThan(0)
+      expect(first.pauses[0]).toBe(250)
+      for (const i of changedAt.filter((n) => n < first.pauses.length)) expect(first.pauses[i]).toBe(250)
+
+      // While nothing changes, each pause is half as long again, up to pollIntervalMs (the
+      // pauses are recorded, not waited out).
+      const quiet = recordSdkPauses({ skip: true })
+      let polls = 0
+      await c.waitFor(id, () => ++polls === 9).finally(quiet.restore)
+      expect(quiet.pauses).toEqual([250, 375, 563, 845, 1268, 1902, 2000, 2000])
     })
 
     it('can be cancelled with an AbortSignal', async () => {

@@ -37,8 +37,15 @@ describe('per-credential rate limit (HADOOP_ECO_RATE_LIMIT)', () => {
   })
 
   it('the default (600,000 a minute) is far above anything a suite or benchmark sends', async () => {
-    s = await startTestServer()
-    expect(s.app).toBeTruthy()
+    // a server on the default limits, its rate clock stopped: every request lands in one minute
+    const t = Date.UTC(2026, 0, 1, 9, 0, 30)
+    s = await startTestServer({}, { rateClock: () => t })
+    for (let i = 0; i < 1000; i++) expect((await api(s).get('nope')).statusCode).toBe(404)
+    // the defaults are in force, not switched off: the default failure limit (300) still blocks
+    const guess = () => s!.app.inject({ method: 'GET', url: BASE, headers: wrong, remoteAddress: '10.0.0.5' })
+    for (let i = 0; i < 300; i++) expectError(await guess(), 401, 'UNAUTHORIZED')
+    const blocked = expectError(await guess(), 429, 'TOO_MANY_AUTH_FAILURES')
+    expect(blocked.message).toMatch(/more than 300 failed authentications/)
     const { loadConfig } = await import('../../src/config.js')
     expect(loadConfig({}).rateLimit).toBe(600_000)
     expect(loadConfig({}).authFailureLimit).toBe(300)

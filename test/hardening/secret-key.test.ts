@@ -93,10 +93,29 @@ describe('the secret key', () => {
   })
 
   it('takes HADOOP_ECO_SECRET_KEY as hex or base64, and names a bad one', async () => {
-    const { url } = await setup()
-    const hex = randomBytes(32).toString('hex')
-    const s = await start({ HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_SECRET_KEY: hex })
-    expect(s.app).toBeTruthy()
+    const { dir, url } = await setup()
+    const key = randomBytes(32)
+    const env = { HADOOP_ECO_DATABASE_URL: url, HADOOP_ECO_DATA_DIR: dir }
+    const s = await start({ ...env, HADOOP_ECO_SECRET_KEY: key.toString('hex') })
+    const res = await s.app.inject({
+      method: 'POST',
+      url: BASE,
+      headers,
+      payload: validBody({ name: 'hexed', adminInfo: { userId: 'u', userPw: b64('Hex-Pw') } }),
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    // sealed with those 32 bytes, read as hex, and no key file made instead
+    expect(createSecretBox(key).open(await storedPw(s, 'hexed'))).toBe(b64('Hex-Pw'))
+    expect(() => statSync(join(dir, 'secret.key'))).toThrow()
+    await s.close()
+    servers.splice(0)
+    // the same bytes in base64 (either alphabet) are the same key: the database opens with it
+    for (const text of [key.toString('base64'), key.toString('base64url')]) {
+      const again = await start({ ...env, HADOOP_ECO_SECRET_KEY: text })
+      expect(createSecretBox(key).open(await storedPw(again, 'hexed'))).toBe(b64('Hex-Pw'))
+      await again.close()
+      servers.splice(0)
+    }
     for (const bad of ['short', randomBytes(16).toString('base64'), 'z'.repeat(64)])
       expect(() => loadConfig({ HADOOP_ECO_SECRET_KEY: bad })).toThrow(
         /HADOOP_ECO_SECRET_KEY: expected 32 bytes/,
