@@ -245,15 +245,21 @@ export const createSteps = (deps: StepDeps) => {
           await guardedUpdate(tx, c, {}, t)
           await setVmStatus(tx, c, toMark, 'Terminating')
         })
+      // Deletes under way are waited for, not asked again; the rest are asked, a batch at a time.
       const all = [...targets.values()]
-      const batch = all.slice(0, deps.vmCallsPerPass)
+      const underWay = all.flatMap((v) => {
+        const o = observed.get(v.name)
+        return o?.phase === 'terminating' ? [o] : []
+      })
+      const toAsk = all.filter((v) => observed.get(v.name)?.phase !== 'terminating')
+      const batch = toAsk.slice(0, deps.vmCallsPerPass)
       const states = await mapLimit(batch, deps.callsPerCluster, (v) =>
         pass.call(`deleteVm ${v.name}`, (p, s) => p.deleteVm(c.id, v, s)),
       )
       const recorded = new Set(live.map((v) => v.name))
       const gone = states.filter((s) => s.phase === 'gone' && recorded.has(s.name))
-      const pending = states.filter((s) => s.phase !== 'gone')
-      const finished = pending.length === 0 && all.length === batch.length
+      const pending = [...underWay, ...states.filter((s) => s.phase !== 'gone')]
+      const finished = pending.length === 0 && toAsk.length === batch.length
       if (gone.length > 0 || finished)
         await pass.write(async (tx, t) => {
           await guardedUpdate(tx, c, {}, t)
