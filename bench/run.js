@@ -1,9 +1,10 @@
-// npm run bench [api|reconciler|postgres|all]: the benchmarks recorded in bench/README.md.
+// npm run bench [api|reconciler|postgres|limits|render|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { freePort, load, pgDatabase, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
+import { render } from './render.js'
 import { clusterSpec, seed, seedName } from './seed.js'
 
 const which = process.argv[2] ?? 'all'
@@ -241,5 +242,6 @@ if (which === 'limits' || which === 'all') results.limits = await limits()
 if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')
 if (which === 'postgres' || which === 'all') results.postgres = await api('postgres')
 if (which === 'reconciler' || which === 'all') results.reconciler = await reconciler()
+if (which === 'render' || which === 'all') results.render = await render()
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 writeFileSync(join(ROOT, 'bench/results', `${which}-latest.json`), `${JSON.stringify(results, null, 2)}\n`)
