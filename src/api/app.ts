@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type RequestListener } from 'node:htt
 import { AppError } from '../domain/errors.js'
 import type { AdminService } from '../services/admin.js'
 import type { ClusterService } from '../services/clusters.js'
+import type { ConfigService } from '../services/configs.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyService } from '../services/idempotency.js'
@@ -24,6 +25,8 @@ import { clusterRoutes } from './routes/clusters.js'
 
 export interface AppDeps {
   clusters: ClusterService
+  /** The rendered configuration of a cluster (DESIGN section 9). */
+  configs: ConfigService
   credentials: CredentialService
   faults: FaultService
   /** Idempotency-Key on every POST and DELETE. */
@@ -203,6 +206,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   await app.register(async (scope) =>
     clusterRoutes(scope, {
       clusters: deps.clusters,
+      configs: deps.configs,
       credentials: deps.credentials,
       idempotency,
       limits: deps.limits,

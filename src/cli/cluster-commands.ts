@@ -12,6 +12,7 @@ import {
   type Page,
   type WaitTarget,
 } from '../sdk/index.js'
+import { configsOutput, parseRole } from './config-files.js'
 import { EXIT, UsageError, exitCodeFor } from './exit-codes.js'
 import { CLUSTERS_HELP, COMMAND_HELP } from './help.js'
 import {
@@ -77,6 +78,7 @@ const OPTIONS = {
   page: { type: 'string' },
   size: { type: 'string' },
   'all-pages': { type: 'boolean' },
+  role: { type: 'string' },
 } as const
 type Flag = keyof typeof OPTIONS
 type Values = { [K in Flag]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string | boolean }
@@ -103,6 +105,7 @@ const COMMANDS: Record<string, { flags: Flag[]; id: boolean }> = {
   'scale-out': { flags: ['count', ...WAIT], id: true },
   'scale-in': { flags: ['count', ...WAIT], id: true },
   events: { flags: ['page', 'size'], id: true },
+  configs: { flags: ['role', 'file'], id: true },
 }
 
 /** `90s`, `10m`, `1h`, `500ms`; a bare number is seconds. */
@@ -320,6 +323,20 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
           page ?? 0,
         )
         out(items, () => table(items, eventColumns(), outColors))
+        return EXIT.OK
+      }
+      case 'configs': {
+        const role = parseRole(str(values.role))
+        const shown = configsOutput(await client.clusters.configs(id), {
+          role,
+          file: str(values.file),
+          colors: outColors,
+        })
+        if ('missing' in shown) {
+          io.stderr.write(`${colors.red('error:')} ${shown.missing}\n`)
+          return EXIT.NOT_FOUND
+        }
+        out(shown.value, () => shown.text)
         return EXIT.OK
       }
       case 'delete': {

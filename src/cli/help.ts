@@ -27,6 +27,7 @@ Commands:
   scale-out ID --count N [--wait]        add N worker nodes
   scale-in ID --count N [--wait]         remove N worker nodes
   events ID                              a cluster's history of status changes
+  configs ID [--role R] [--file NAME]    the configuration files its nodes get
 
 ${CONNECTION}
 
@@ -186,6 +187,30 @@ ${CONNECTION}
 Examples:
   hadoop-eco clusters scale-in "$ID" --count 1
   hadoop-eco clusters scale-in "$ID" --count 1 --wait -o json
+`,
+  configs: `Usage: hadoop-eco clusters configs ID [--role master|worker] [--file NAME] [options]
+
+Shows the Hadoop configuration rendered for a cluster's nodes: every file with its absolute
+path (core-site.xml, hdfs-site.xml, yarn-site.xml, hive-site.xml, spark-defaults.conf, ...),
+from the catalog defaults for its type, version and flavors and the configurations given at
+create (config.configText or config.configFileUrl). The masters get every file; the workers
+those of the daemons they run. No password is ever part of it.
+
+Options:
+  --role master|worker         whose files (default: master, which has them all)
+  -f, --file NAME              only this file: a file name (core-site.xml) or an absolute path;
+                               its text is printed as it is (exit 4 when the role has no such file)
+
+Without --file each file is printed under a "==> PATH <==" header. With -o json or yaml: the
+whole answer ({"master": [...], "worker": [...]}), the files of --role, or the one file.
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters configs "$ID"
+  hadoop-eco clusters configs "$ID" --file core-site.xml
+  hadoop-eco clusters configs "$ID" --role worker --file /etc/hadoop/conf/yarn-site.xml > yarn-site.xml
+  hadoop-eco clusters configs "$ID" -o json | jq -r '.worker[].path'
 `,
   events: `Usage: hadoop-eco clusters events ID [options]
 

@@ -27,6 +27,7 @@ HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/c
   clusters scale-out ID --count N [--wait]       add workers
   clusters scale-in ID --count N [--wait]        remove workers
   clusters events ID                             a cluster's history
+  clusters configs ID [--role R] [--file NAME]   the configuration files its nodes get
     -o table|json|yaml, --endpoint URL, --profile NAME; "hadoop-eco clusters CMD --help" for more
 
 Examples:

@@ -51,6 +51,11 @@ export const ERRORS = {
   INJECTED_FAULT: 500,
   SERVICE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
+  // Rendered configuration (DESIGN section 9): the cluster's config.configFileUrl
+  /** No object at the URL (in the cluster's project). */
+  CONFIG_FILE_NOT_FOUND: 409,
+  /** Not the configurations JSON document of DESIGN section 3. */
+  CONFIG_FILE_INVALID: 409,
 } as const satisfies Record<string, number>
 
 export type ErrorCode = keyof typeof ERRORS

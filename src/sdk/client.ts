@@ -2,6 +2,7 @@ import { ClusterEndedError, WaitTimeoutError } from './errors.js'
 import { abortableSleep, createTransport, type Transport } from './transport.js'
 import type {
   Cluster,
+  ClusterConfigs,
   ClusterEvent,
   ClusterRef,
   ClusterStatus,
@@ -214,6 +215,19 @@ export class Clusters {
    */
   events(id: string, params: ListEventsParams = {}, options?: RequestOptions): Promise<Page<ClusterEvent>> {
     return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/events`, query: { ...params }, options })
+  }
+
+  /**
+   * The rendered Hadoop configuration (extension): every file each role's nodes get, with its
+   * absolute path. A cluster whose `config.configFileUrl` names no object, or no configurations
+   * document, answers 409 (`CONFIG_FILE_NOT_FOUND`, `CONFIG_FILE_INVALID`).
+   * @example
+   * const { master } = await client.clusters.configs(id)
+   * const core = master.find((f) => f.path === '/etc/hadoop/conf/core-site.xml')
+   * console.log(core?.content)
+   */
+  configs(id: string, options?: RequestOptions): Promise<ClusterConfigs> {
+    return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/configs`, options })
   }
 }
 

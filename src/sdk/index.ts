@@ -28,6 +28,8 @@ export {
 export type { ApiErrorInit } from './errors.js'
 export type {
   Cluster,
+  ClusterConfigs,
+  ConfigFile,
   ClusterEvent,
   ClusterRef,
   ClusterStatus,

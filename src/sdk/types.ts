@@ -4,6 +4,7 @@
  * is loaded at runtime.
  */
 import type { Static } from '@sinclair/typebox'
+import type { ClusterConfigs as WireClusterConfigs, ConfigFile as WireConfigFile } from '../wire/schemas.js'
 import type {
   Cluster,
   ClusterEvent,
@@ -106,3 +107,19 @@ export interface RequestOptions {
    */
   idempotencyKey?: string
 }
+
+/**
+ * The configuration files every node of a cluster gets (`GET .../configs`, extension): the
+ * masters get every file, the workers those of the daemons they run.
+ * @example
+ * const { master, worker } = await client.clusters.configs(id)
+ * console.log(master.map((f) => f.path), worker.length)
+ */
+export type ClusterConfigs = WireClusterConfigs
+
+/**
+ * One rendered file: its absolute path on the node and its text.
+ * @example
+ * const core = configs.master.find((f: ConfigFile) => f.path.endsWith('/core-site.xml'))
+ */
+export type ConfigFile = WireConfigFile

@@ -285,3 +285,13 @@ export interface Page<T> {
   first: boolean
   empty: boolean
 }
+
+/** One rendered configuration file (DESIGN section 9): its absolute path on the node and its text. */
+export const ConfigFileSchema = Type.Object({ path: Str, content: Str })
+/** `GET .../configs` (extension): the files of each role; the masters get every file. */
+export const ClusterConfigsSchema = Type.Object({
+  master: Type.Array(ConfigFileSchema),
+  worker: Type.Array(ConfigFileSchema),
+})
+export type ConfigFile = Static<typeof ConfigFileSchema>
+export type ClusterConfigs = Static<typeof ClusterConfigsSchema>

@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClusterService } from '../../services/clusters.js'
+import type { ConfigService } from '../../services/configs.js'
 import type { CredentialService } from '../../services/credentials.js'
 import {
+  ClusterConfigsSchema,
   ClusterPageSchema,
   ClusterRefSchema,
   ClusterSchema,
@@ -20,6 +22,7 @@ import { parsedByDomain } from '../plugins/validation.js'
 
 export interface ClusterRouteDeps {
   clusters: ClusterService
+  configs: ConfigService
   credentials: CredentialService
   idempotency: Idempotency
   limits: AbuseLimits
@@ -190,5 +193,18 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       },
     },
     (req) => clusters.events(req.caller, req.params.clusterId, req.query),
+  )
+  app.get(
+    `${base}/:clusterId/configs`,
+    {
+      schema: {
+        tags: ['extensions'],
+        summary: 'Rendered Hadoop configuration: the files of each role (extension)',
+        headers: authHeaders,
+        params: idParam,
+        response: { 200: ClusterConfigsSchema, ...errors },
+      },
+    },
+    (req) => deps.configs.configs(req.caller, req.params.clusterId),
   )
 }
