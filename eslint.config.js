@@ -101,6 +101,31 @@ export default tseslint.config(
     },
   },
   {
+    // The object store is a library under the providers and the services: it knows none of them.
+    files: ['src/objects/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '../api/*',
+            '../../api/*',
+            '../services/*',
+            '../../services/*',
+            '../store/*',
+            '../../store/*',
+            '../reconciler/*',
+            '../../reconciler/*',
+            '../providers/*',
+            '../../providers/*',
+            'kysely',
+            'fastify',
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

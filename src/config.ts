@@ -1,4 +1,5 @@
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { kakaoObjectStorageEndpoint } from './objects/url.js'
 
 /**
  * The only reader of process.env. Parsed once, checked as a whole (one error lists every bad
@@ -40,6 +41,13 @@ export interface Config {
   requestTimeoutMs: number
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number
+  /**
+   * Where objects live (DESIGN section 8): `file:<dir>` (`<dir>/<project>/<bucket>/<key>`) or an
+   * S3-compatible service, whose credentials come from the AWS SDK's standard chain.
+   */
+  objectStore: { kind: 'file'; dir: string } | { kind: 's3'; endpoint: string; region: string }
+  /** The largest object an upload may store. */
+  objectMaxBytes: number
 }
 
 /** `false`, `true`, a hop count, or addresses/CIDRs separated by commas (Fastify's trustProxy). */
@@ -63,6 +71,9 @@ export const parseSecretKey = (text: string): Buffer | undefined => {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** S3's own limit on one object. */
+const MAX_OBJECT_BYTES = 5 * 1024 ** 4
 
 export const loadConfig = (
   env: NodeJS.ProcessEnv = process.env,
@@ -105,6 +116,12 @@ export const loadConfig = (
   const dataDir =
     str('data-dir', 'HADOOP_ECO_DATA_DIR', '') ||
     (sqlitePath && sqlitePath !== ':memory:' ? dirname(sqlitePath) : './data')
+  const objectStore = parseObjectStore(
+    str('', 'HADOOP_ECO_OBJECT_STORE', `file:${join(dataDir, 'objects')}`),
+    str('', 'HADOOP_ECO_S3_ENDPOINT', ''),
+    str('', 'HADOOP_ECO_S3_REGION', 'kr-central-2'),
+    problems,
+  )
   const config: Config = {
     host: str('host', 'HADOOP_ECO_HOST', '127.0.0.1'),
     port: num('port', 'HADOOP_ECO_PORT', 8080, 0, 65535),
@@ -129,6 +146,8 @@ export const loadConfig = (
     headersTimeoutMs: num('', 'HADOOP_ECO_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     requestTimeoutMs: num('', 'HADOOP_ECO_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     keepAliveTimeoutMs: num('', 'HADOOP_ECO_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    objectStore,
+    objectMaxBytes: num('', 'HADOOP_ECO_OBJECT_MAX_BYTES', 5 * 1024 ** 3, 1, MAX_OBJECT_BYTES),
   }
   if (config.requestTimeoutMs < config.headersTimeoutMs)
     problems.push('HADOOP_ECO_REQUEST_TIMEOUT_MS must be at least HADOOP_ECO_HEADERS_TIMEOUT_MS')
@@ -138,4 +157,25 @@ export const loadConfig = (
   config.sqliteSynchronous = sync === 'full' ? 'full' : 'normal'
   if (problems.length > 0) throw new Error(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
   return Object.freeze(config)
+}
+
+/**
+ * `file:<dir>` or `s3`. The S3 settings are checked whenever they are set, so a typo shows before
+ * the day the store is switched over. The endpoint defaults to KakaoCloud's in the region.
+ */
+const parseObjectStore = (
+  raw: string,
+  endpoint: string,
+  region: string,
+  problems: string[],
+): Config['objectStore'] => {
+  if (!/^[a-z0-9-]{1,64}$/.test(region))
+    problems.push(`HADOOP_ECO_S3_REGION="${region}": expected a region name such as kr-central-2`)
+  if (endpoint !== '' && !/^https?:\/\/[^/?#]+/i.test(endpoint))
+    problems.push(`HADOOP_ECO_S3_ENDPOINT="${endpoint}": expected an http(s) URL`)
+  if (raw === 's3') return { kind: 's3', endpoint: endpoint || kakaoObjectStorageEndpoint(region), region }
+  if (raw.startsWith('file:') && raw.length > 'file:'.length)
+    return { kind: 'file', dir: raw.slice('file:'.length) }
+  problems.push(`HADOOP_ECO_OBJECT_STORE="${raw}": expected file:<dir> or s3`)
+  return { kind: 'file', dir: './data/objects' }
 }

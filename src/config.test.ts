@@ -1,0 +1,64 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from './config.js'
+
+describe('Object Storage settings (DESIGN section 8)', () => {
+  it('defaults to file:<data dir>/objects and 5 GiB objects', () => {
+    expect(loadConfig({}).objectStore).toEqual({ kind: 'file', dir: join('data', 'objects') })
+    expect(loadConfig({ HADOOP_ECO_DATABASE_URL: 'sqlite:/var/lib/he/db.sqlite' }).objectStore).toEqual({
+      kind: 'file',
+      dir: '/var/lib/he/objects',
+    })
+    expect(loadConfig({ HADOOP_ECO_DATA_DIR: '/srv/he' }).objectStore).toEqual({
+      kind: 'file',
+      dir: '/srv/he/objects',
+    })
+    expect(loadConfig({}).objectMaxBytes).toBe(5 * 1024 ** 3)
+  })
+
+  it('takes file:<dir>, or s3 with KakaoCloud’s endpoint for the region unless one is given', () => {
+    expect(loadConfig({ HADOOP_ECO_OBJECT_STORE: 'file:/mnt/objects' }).objectStore).toEqual({
+      kind: 'file',
+      dir: '/mnt/objects',
+    })
+    expect(loadConfig({ HADOOP_ECO_OBJECT_STORE: 's3' }).objectStore).toEqual({
+      kind: 's3',
+      endpoint: 'https://objectstorage.kr-central-2.kakaocloud.com',
+      region: 'kr-central-2',
+    })
+    expect(
+      loadConfig({
+        HADOOP_ECO_OBJECT_STORE: 's3',
+        HADOOP_ECO_S3_ENDPOINT: 'http://127.0.0.1:9000',
+        HADOOP_ECO_S3_REGION: 'us-east-1',
+        HADOOP_ECO_OBJECT_MAX_BYTES: '1048576',
+      }),
+    ).toMatchObject({
+      objectStore: { kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1' },
+      objectMaxBytes: 1048576,
+    })
+  })
+
+  it('lists every bad object setting in one error', () => {
+    let message = ''
+    try {
+      loadConfig({
+        HADOOP_ECO_OBJECT_STORE: 'minio',
+        HADOOP_ECO_S3_ENDPOINT: 'objectstorage.example.com',
+        HADOOP_ECO_S3_REGION: 'KR Central',
+        HADOOP_ECO_OBJECT_MAX_BYTES: '5GiB',
+      })
+    } catch (e) {
+      message = (e as Error).message
+    }
+    for (const key of [
+      'HADOOP_ECO_OBJECT_STORE="minio"',
+      'HADOOP_ECO_S3_ENDPOINT="objectstorage.example.com"',
+      'HADOOP_ECO_S3_REGION="KR Central"',
+      'HADOOP_ECO_OBJECT_MAX_BYTES="5GiB"',
+    ])
+      expect(message).toContain(key)
+    expect(() => loadConfig({ HADOOP_ECO_OBJECT_STORE: 'file:' })).toThrow(/expected file:<dir> or s3/)
+    expect(() => loadConfig({ HADOOP_ECO_OBJECT_MAX_BYTES: '0' })).toThrow(/HADOOP_ECO_OBJECT_MAX_BYTES/)
+  })
+})
