@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import { buildApp } from './api/app.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
+import { createObjectStore, type ObjectStore } from './objects/index.js'
 import type { Provider } from './providers/provider.js'
 import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
@@ -15,6 +16,7 @@ import {
   type CredentialService,
 } from './services/credentials.js'
 import { createFaultService } from './services/faults.js'
+import { createObjectService } from './services/objects.js'
 import { createIdempotencyService } from './services/idempotency.js'
 import { createSecretBox, SEALED_PREFIX, type SecretBox } from './services/secret-box.js'
 import { loadSecretKey } from './secret-key.js'
@@ -47,6 +49,8 @@ export interface Server {
   reconciler: Reconciler
   /** The simulator behind the reconciler's provider (tests make its VMs vanish). */
   simulator: SimulatorProvider
+  /** Object Storage (DESIGN section 8). */
+  objects: ObjectStore
   credentials: CredentialService
   /** Set when this start generated the first credential: shown once, never stored in clear. */
   generatedCredential?: { id: string; secret: string; project: string }
@@ -113,6 +117,8 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     generatedCredential = { id: c.id, secret: c.secret, project: c.project }
   }
 
+  // DESIGN section 8: the files clusters read and the logs they write.
+  const objects = await createObjectStore(config.objectStore)
   const simulator = createSimulatorProvider({
     records: store.simRecords,
     clock,
@@ -173,6 +179,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
       authFailureLimit: config.authFailureLimit,
       now: opts.rateClock,
     }),
+    objects: createObjectService({ store: objects, maxBytes: config.objectMaxBytes }),
     http: {
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
@@ -190,6 +197,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     store,
     reconciler,
     simulator,
+    objects,
     credentials,
     generatedCredential,
     close: () =>
@@ -197,6 +205,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         clearInterval(purgeTimer)
         await app.close()
         await reconciler.stop()
+        await objects.close?.()
         await database.close()
         logger.flush()
       })()),

@@ -22,6 +22,8 @@ import {
 } from './plugins/validation.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
+import { objectRoutes } from './routes/objects.js'
+import type { ObjectService } from '../services/objects.js'
 
 export interface AppDeps {
   clusters: ClusterService
@@ -39,6 +41,8 @@ export interface AppDeps {
   /** Errors that mean "the database cannot serve this now": answered 503 with Retry-After. */
   isUnavailable: (error: unknown) => boolean
   limits: AbuseLimits
+  /** The embedded object store behind the Swift-style `/v1/...` route (DESIGN section 8). */
+  objects: ObjectService
   http: {
     headersTimeoutMs: number
     requestTimeoutMs: number
@@ -180,7 +184,13 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
         description: 'Wire-compatible implementation of the KakaoCloud Hadoop Eco Open API, with extensions.',
         version: deps.version ?? '0.0.0',
       },
-      tags: [{ name: 'clusters' }, { name: 'extensions' }, { name: 'admin' }, { name: 'operations' }],
+      tags: [
+        { name: 'clusters' },
+        { name: 'extensions' },
+        { name: 'admin' },
+        { name: 'objects' },
+        { name: 'operations' },
+      ],
     },
     transform: documentParsedParameters,
   })
@@ -216,6 +226,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     adminRoutes(scope, {
       token: deps.admin.token,
       admin: deps.admin.service,
+      idempotency,
+      limits: deps.limits,
+    }),
+  )
+  await app.register(async (scope) =>
+    objectRoutes(scope, {
+      objects: deps.objects,
+      credentials: deps.credentials,
       idempotency,
       limits: deps.limits,
     }),

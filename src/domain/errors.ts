@@ -51,6 +51,18 @@ export const ERRORS = {
   INJECTED_FAULT: 500,
   SERVICE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
+  // Object Storage (DESIGN section 8)
+  /** A bucket name S3 would refuse, or a key with a `..` segment, NUL, or over 1,024 bytes. */
+  INVALID_OBJECT_NAME: 400,
+  /** The body ended before (or ran past) its Content-Length. */
+  CONTENT_LENGTH_MISMATCH: 400,
+  /** The client went away (or stopped sending) before the body was complete. */
+  UPLOAD_INCOMPLETE: 400,
+  OBJECT_NOT_FOUND: 404,
+  BUCKET_NOT_FOUND: 404,
+  BUCKET_NOT_EMPTY: 409,
+  /** Larger than HADOOP_ECO_OBJECT_MAX_BYTES. */
+  OBJECT_TOO_LARGE: 413,
   // Rendered configuration (DESIGN section 9): the cluster's config.configFileUrl
   /** No object at the URL (in the cluster's project). */
   CONFIG_FILE_NOT_FOUND: 409,

@@ -286,6 +286,15 @@ export interface Page<T> {
   empty: boolean
 }
 
+/** One object in the Swift-style route's list and PUT answer (DESIGN section 8). */
+export const ObjectEntrySchema = Type.Object({
+  name: Str,
+  bytes: Int,
+  lastModified: Type.String({ description: 'ISO-8601' }),
+})
+export const ObjectListSchema = Type.Array(ObjectEntrySchema)
+export type ObjectEntry = Static<typeof ObjectEntrySchema>
+
 /** One rendered configuration file (DESIGN section 9): its absolute path on the node and its text. */
 export const ConfigFileSchema = Type.Object({ path: Str, content: Str })
 /** `GET .../configs` (extension): the files of each role; the masters get every file. */

@@ -45,16 +45,35 @@ export const edgeResponse = (
 export const answerClientError = (err: Error, socket: Duplex) => {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'ECONNRESET' || socket.destroyed) return
+  // The request whose body was being read when the client half-closed the connection.
+  const incoming = (socket as { parser?: { incoming?: IncomingMessage | null } }).parser?.incoming
+  const cutShort = code === 'HPE_INVALID_EOF_STATE' && incoming && !incoming.complete ? incoming : undefined
   const [status, errorCode, message]: [number, ErrorCode, string] =
     code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'HEADERS_TOO_LARGE', 'request headers are larger than 16 KiB']
       : code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time']
-        : [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1']
+        : cutShort?.headers['content-length'] !== undefined
+          ? [
+              400,
+              'CONTENT_LENGTH_MISMATCH',
+              `the body ended before its Content-Length (${cutShort.headers['content-length']} bytes)`,
+            ]
+          : cutShort
+            ? [400, 'UPLOAD_INCOMPLETE', 'the connection ended before the request body was complete']
+            : [400, 'MALFORMED_REQUEST', 'the request is not valid HTTP/1.1']
   // A response already under way cannot be replaced by another.
   const ongoing = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (socket.writable && !ongoing?.headersSent)
-    socket.write(edgeResponse(status, errorCode, message, '', randomUUID()).raw)
+    socket.write(
+      edgeResponse(
+        status,
+        errorCode,
+        message,
+        cutShort ? pathOf(cutShort) : '',
+        cutShort ? requestIdOf(cutShort) : randomUUID(),
+      ).raw,
+    )
   socket.destroy()
 }
 
