@@ -1,5 +1,6 @@
 import { ClusterEndedError, WaitTimeoutError } from './errors.js'
-import { abortableSleep, createTransport, type Transport } from './transport.js'
+import { Objects } from './objects.js'
+import { abortableSleep, createTransport, type Transport, type TransportConfig } from './transport.js'
 import type {
   Cluster,
   ClusterConfigs,
@@ -244,6 +245,8 @@ export class HadoopEcoClient {
   /** The base URL requests go to (no trailing slash). */
   readonly endpoint: string
   readonly clusters: Clusters
+  /** The server's embedded Object Storage (its Swift-style route), in the credential's project. */
+  readonly objects: Objects
   private readonly pollIntervalMs: number
 
   /**
@@ -267,20 +270,20 @@ export class HadoopEcoClient {
     if (typeof fetchImpl !== 'function') throw new Error('hadoop-eco: no global fetch; pass { fetch }')
     this.endpoint = endpoint.replace(/\/+$/, '')
     this.pollIntervalMs = options.pollIntervalMs ?? 2000
-    this.clusters = new Clusters(
-      createTransport({
-        endpoint: this.endpoint,
-        credentialId,
-        credentialSecret,
-        maxRetries: options.maxRetries ?? 2,
-        timeoutMs: options.timeoutMs ?? 60_000,
-        retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
-        maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
-        maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
-        headers: options.headers ?? {},
-        fetch: fetchImpl,
-      }),
-    )
+    const transport: TransportConfig = {
+      endpoint: this.endpoint,
+      credentialId,
+      credentialSecret,
+      maxRetries: options.maxRetries ?? 2,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 8000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      headers: options.headers ?? {},
+      fetch: fetchImpl,
+    }
+    this.clusters = new Clusters(createTransport(transport))
+    this.objects = new Objects(transport)
   }
 
   /**

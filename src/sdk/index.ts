@@ -10,6 +10,15 @@
  * await client.waitFor(id, 'Running')
  */
 export { HadoopEcoClient, Clusters, isTerminatedStatus } from './client.js'
+export { Objects } from './objects.js'
+export type {
+  ListObjectsParams,
+  ObjectBody,
+  ObjectDownload,
+  ObjectEntry,
+  ObjectHead,
+  PutObjectOptions,
+} from './objects.js'
 export type { HadoopEcoClientOptions, WaitOptions, WaitTarget } from './client.js'
 export {
   HadoopEcoError,
