@@ -9,7 +9,7 @@ import { createSimulatorProvider, type SimulatorProvider } from './providers/sim
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createAdminService } from './services/admin.js'
 import { createClusterService, sealPasswords } from './services/clusters.js'
-import { createConfigService } from './services/configs.js'
+import { createConfigService, readConfigFileFrom } from './services/configs.js'
 import {
   createCredentialService,
   parseCredentialList,
@@ -143,9 +143,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
 
   const app = await buildApp({
     clusters,
-    // A config file is read from Object Storage once the server has one; until then every
-    // config.configFileUrl reads as missing (409 CONFIG_FILE_NOT_FOUND, naming the URL).
-    configs: createConfigService({ store, readConfigFile: async () => undefined }),
+    configs: createConfigService({ store, readConfigFile: readConfigFileFrom(objects) }),
     credentials,
     faults,
     idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),

@@ -3,6 +3,7 @@ import type { ClusterRecord } from '../domain/cluster.js'
 import { checkConfigurations, type Configurations } from '../domain/config-text.js'
 import { AppError } from '../domain/errors.js'
 import { renderClusterConfigs, type Classification, type RenderedConfigs } from '../domain/render-config.js'
+import { resolveObjectUrl, type ObjectStore } from '../objects/index.js'
 import type { Store } from '../store/index.js'
 import type { Caller } from './clusters.js'
 
@@ -58,3 +59,30 @@ export const createConfigService = ({ store, readConfigFile }: Deps) => {
 }
 
 export type ConfigService = ReturnType<typeof createConfigService>
+
+/**
+ * `readConfigFile` over Object Storage (DESIGN section 8): the URL resolves in the cluster's
+ * project, whatever project id it names. A URL that maps to no object reads as missing, as on
+ * the real service. Stops after MAX_CONFIG_FILE_BYTES + 1 bytes: enough to tell it is too large.
+ */
+export const readConfigFileFrom =
+  (objects: Pick<ObjectStore, 'get'>) =>
+  async (project: string, url: string): Promise<string | undefined> => {
+    const at = resolveObjectUrl(url)
+    if (!at) return undefined
+    const found = await objects.get(project, at.bucket, at.key)
+    if (!found) return undefined
+    const chunks: Buffer[] = []
+    let bytes = 0
+    // Leaving the loop early destroys the stream, which releases the file or the connection.
+    for await (const chunk of found.body) {
+      const b = Buffer.from(chunk as Uint8Array)
+      chunks.push(b)
+      bytes += b.length
+      if (bytes > MAX_CONFIG_FILE_BYTES) break
+    }
+    // A multi-byte character cut at the limit decodes to U+FFFD, never to fewer bytes.
+    return Buffer.concat(chunks)
+      .subarray(0, MAX_CONFIG_FILE_BYTES + 1)
+      .toString('utf8')
+  }
