@@ -226,3 +226,112 @@ Examples:
   hadoop-eco clusters events "$ID" -o json | jq -r '.[] | "\\(.toStatus) \\(.reason)"'
 `,
 }
+
+const OBJECT_URLS = `Object URLs:
+  https://objectstorage.{region}.kakaocloud.com/v1/{projectId}/{bucket}/{key}
+  http(s)://{host}/v1/{account}/{bucket}/{key}
+                  the server's object route (DESIGN section 8): the host and the project
+                  segment are not used; the request goes to the configured endpoint and acts
+                  in the credential's project. The key is percent-decoded (%20 is a space).
+  s3://{bucket}/{key}
+                  any S3-compatible service, directly: HADOOP_ECO_S3_ENDPOINT (default
+                  https://objectstorage.{region}.kakaocloud.com), HADOOP_ECO_S3_REGION (default
+                  kr-central-2) and the AWS credential chain (AWS_ACCESS_KEY_ID and
+                  AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, ...). The key is taken as written.`
+
+const OBJECT_CONNECTION = `Connection options (http(s) URLs):
+  --endpoint URL               server base URL (or HADOOP_ECO_ENDPOINT)
+  --credential-id ID           access key id (or HADOOP_ECO_CREDENTIAL_ID)
+  --credential-secret SECRET   secret access key (or HADOOP_ECO_CREDENTIAL_SECRET)
+  --profile NAME               a profile of the config file (or HADOOP_ECO_PROFILE)
+  --max-retries N              retries of 429, 5xx and connection failures (default 2)
+  -h, --help                   this help`
+
+export const OBJECTS_HELP = `Usage: hadoop-eco objects <command> [options]
+
+Put and fetch Object Storage objects: config files, user scripts, Hive queries, Spark JARs
+and task logs.
+
+Commands:
+  put FILE URL          upload FILE ("-" for stdin); the bucket is created if needed
+  get URL [FILE]        download to FILE (written whole or not at all), or to stdout
+  ls URL-PREFIX         list the objects under a prefix (a bucket URL lists them all)
+  rm URL                delete an object
+
+${OBJECT_URLS}
+
+${OBJECT_CONNECTION}
+
+Examples:
+  hadoop-eco objects put core-site.json http://localhost:8080/v1/my-project/conf/core-site.json
+  hadoop-eco objects get http://localhost:8080/v1/my-project/logs/HadoopEco/etl/RUN/task.log
+  hadoop-eco objects ls http://localhost:8080/v1/my-project/logs/HadoopEco/etl/
+  hadoop-eco objects put target/app.jar s3://jars/etl/app.jar
+  hadoop-eco objects rm s3://jars/etl/app.jar
+
+Run "hadoop-eco objects <command> --help" for a command's options.
+
+${EXIT_CODES_HELP}`
+
+export const OBJECT_COMMAND_HELP: Record<string, string> = {
+  put: `Usage: hadoop-eco objects put FILE URL [options]
+
+Uploads FILE ("-" reads stdin) as the object URL names, streamed: any size up to the server's
+HADOOP_ECO_OBJECT_MAX_BYTES (5 GiB by default). The object appears whole or not at all; the
+bucket is created if it does not exist. Prints the stored object (name, bytes, date).
+
+Options:
+  --content-type TYPE          the object's media type (default: from the key's extension)
+  -o, --output FORMAT          table (default), json or yaml
+
+${OBJECT_URLS}
+
+${OBJECT_CONNECTION}
+
+Examples:
+  hadoop-eco objects put bootstrap.sh http://localhost:8080/v1/p/scripts/bootstrap.sh
+  tar cz conf | hadoop-eco objects put - s3://backups/conf.tgz
+`,
+  get: `Usage: hadoop-eco objects get URL [FILE] [options]
+
+Downloads an object to FILE (through a temp file, renamed when complete) or, without FILE
+or with "-", to stdout. Exits 4 when the bucket or the object does not exist.
+
+${OBJECT_URLS}
+
+${OBJECT_CONNECTION}
+
+Examples:
+  hadoop-eco objects get http://localhost:8080/v1/p/logs/HadoopEco/etl/RUN/task.log | less
+  hadoop-eco objects get s3://jars/etl/app.jar app.jar
+`,
+  ls: `Usage: hadoop-eco objects ls URL-PREFIX [options]
+
+Lists the objects whose keys start with the URL's key part, by key (all of them for a URL
+that ends at the bucket). Exits 4 when the bucket does not exist.
+
+Options:
+  -o, --output FORMAT          table (default), json or yaml
+
+${OBJECT_URLS}
+
+${OBJECT_CONNECTION}
+
+Examples:
+  hadoop-eco objects ls http://localhost:8080/v1/p/logs
+  hadoop-eco objects ls http://localhost:8080/v1/p/logs/HadoopEco/etl/ -o json | jq -r '.[].name'
+  hadoop-eco objects ls s3://jars/etl/
+`,
+  rm: `Usage: hadoop-eco objects rm URL [options]
+
+Deletes an object. Exits 4 when it does not exist.
+
+${OBJECT_URLS}
+
+${OBJECT_CONNECTION}
+
+Examples:
+  hadoop-eco objects rm http://localhost:8080/v1/p/scratch/tmp.csv
+  hadoop-eco objects rm s3://jars/etl/app-0.9.jar
+`,
+}

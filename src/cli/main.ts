@@ -29,6 +29,12 @@ HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/c
   clusters events ID                             a cluster's history
   clusters configs ID [--role R] [--file NAME]   the configuration files its nodes get
     -o table|json|yaml, --endpoint URL, --profile NAME; "hadoop-eco clusters CMD --help" for more
+  objects put FILE URL                           upload a file to Object Storage
+  objects get URL [FILE]                         download an object (to stdout without FILE)
+  objects ls URL-PREFIX                          list objects
+  objects rm URL                                 delete an object
+    URL: http(s)://HOST/v1/PROJECT/BUCKET/KEY (this server) or s3://BUCKET/KEY;
+    "hadoop-eco objects --help" for more
 
 Examples:
   hadoop-eco serve --port 8080
@@ -36,6 +42,7 @@ Examples:
   hadoop-eco credentials create --project analytics
   hadoop-eco clusters create -f cluster.yaml --wait
   hadoop-eco clusters list -o json
+  hadoop-eco objects put bootstrap.sh http://localhost:8080/v1/my-project/scripts/bootstrap.sh
 
 ${EXIT_CODES_HELP}`
 
@@ -64,6 +71,10 @@ export const main = async (argv: string[]): Promise<number> => {
     // Loaded on demand: the client commands need none of the server's modules, and start faster.
     const { clustersCommand } = await import('./cluster-commands.js')
     return clustersCommand(rest)
+  }
+  if (command === 'objects') {
+    const { objectsCommand } = await import('./object-commands.js')
+    return objectsCommand(rest)
   }
   try {
     if (command === 'serve' || command === 'migrate' || command === 'credentials') {
