@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config.js'
 import { createObjectStore, type ObjectStore } from './objects/index.js'
 import type { Provider } from './providers/provider.js'
+import { createTaskService } from './services/tasks.js'
 import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createAdminService } from './services/admin.js'
@@ -125,6 +126,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     timeScale: config.timeScale,
     clusterFault: (kind, clusterName) => faults.clusterFault(kind, clusterName),
     openSecret: (secret) => box.open(secret.sealed),
+    objects,
   })
   const provider = opts.wrapProvider ? opts.wrapProvider(simulator) : simulator
   const reconciler = createReconciler({
@@ -144,6 +146,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
   const app = await buildApp({
     clusters,
     configs: createConfigService({ store, readConfigFile: readConfigFileFrom(objects) }),
+    tasks: createTaskService({ store, objects }),
     credentials,
     faults,
     idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),

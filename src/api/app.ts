@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.js'
 import type { AdminService } from '../services/admin.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { ConfigService } from '../services/configs.js'
+import type { TaskService } from '../services/tasks.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyService } from '../services/idempotency.js'
@@ -29,6 +30,7 @@ export interface AppDeps {
   clusters: ClusterService
   /** The rendered configuration of a cluster (DESIGN section 9). */
   configs: ConfigService
+  tasks: TaskService
   credentials: CredentialService
   faults: FaultService
   /** Idempotency-Key on every POST and DELETE. */
@@ -217,6 +219,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     clusterRoutes(scope, {
       clusters: deps.clusters,
       configs: deps.configs,
+      tasks: deps.tasks,
       credentials: deps.credentials,
       idempotency,
       limits: deps.limits,

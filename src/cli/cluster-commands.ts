@@ -24,6 +24,7 @@ import {
   refColumns,
   serialize,
   table,
+  taskColumns,
   vmColumns,
   type Colors,
 } from './output.js'
@@ -79,6 +80,8 @@ const OPTIONS = {
   size: { type: 'string' },
   'all-pages': { type: 'boolean' },
   role: { type: 'string' },
+  task: { type: 'string' },
+  follow: { type: 'boolean' },
 } as const
 type Flag = keyof typeof OPTIONS
 type Values = { [K in Flag]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string | boolean }
@@ -106,6 +109,8 @@ const COMMANDS: Record<string, { flags: Flag[]; id: boolean }> = {
   'scale-in': { flags: ['count', ...WAIT], id: true },
   events: { flags: ['page', 'size'], id: true },
   configs: { flags: ['role', 'file'], id: true },
+  tasks: { flags: ['page', 'size'], id: true },
+  logs: { flags: ['task', 'follow', 'poll-interval'], id: true },
 }
 
 /** `90s`, `10m`, `1h`, `500ms`; a bare number is seconds. */
@@ -324,6 +329,49 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
         )
         out(items, () => table(items, eventColumns(), outColors))
         return EXIT.OK
+      }
+      case 'tasks': {
+        const one = page !== undefined || size !== undefined
+        const { items } = await collect(
+          (n) => client.clusters.tasks(id, { page: n, size: size ?? 1000 }),
+          !one,
+          page ?? 0,
+        )
+        out(items, () => table(items, taskColumns(outColors), outColors))
+        return EXIT.OK
+      }
+      case 'logs': {
+        let runId = str(values.task)
+        if (runId === undefined) {
+          const [latest] = (await client.clusters.tasks(id, { size: 1 })).content
+          if (!latest) {
+            io.stderr.write(`cluster ${id} has no task runs yet\n`)
+            return EXIT.NOT_FOUND
+          }
+          runId = latest.id
+        }
+        let shown = 0
+        const print = (text: string) => {
+          // A log only grows: print what was not printed yet.
+          if (text.length > shown) io.stdout.write(text.slice(shown))
+          shown = Math.max(shown, text.length)
+        }
+        if (!values.follow) {
+          print(await client.clusters.taskLog(id, runId))
+          return EXIT.OK
+        }
+        const every =
+          values['poll-interval'] === undefined
+            ? 1000
+            : parseDuration('poll-interval', values['poll-interval'] as string)
+        for (;;) {
+          // The run's status first: a log read after it ended is the whole log.
+          const run = (await client.clusters.tasks(id, { size: 1000 })).content.find((r) => r.id === runId)
+          print(await client.clusters.taskLog(id, runId))
+          if (!run || run.status === 'Succeeded') return EXIT.OK
+          if (run.status === 'Failed') return EXIT.CLUSTER_FAILED
+          await new Promise((r) => setTimeout(r, every))
+        }
       }
       case 'configs': {
         const role = parseRole(str(values.role))

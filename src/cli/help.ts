@@ -28,6 +28,8 @@ Commands:
   scale-in ID --count N [--wait]         remove N worker nodes
   events ID                              a cluster's history of status changes
   configs ID [--role R] [--file NAME]    the configuration files its nodes get
+  tasks ID                               the runs of a cluster's userTask, newest first
+  logs ID [--task T] [--follow]          a task run's log (the latest run by default)
 
 ${CONNECTION}
 
@@ -224,6 +226,37 @@ ${CONNECTION}
 Examples:
   hadoop-eco clusters events "$ID"
   hadoop-eco clusters events "$ID" -o json | jq -r '.[] | "\\(.toStatus) \\(.reason)"'
+`,
+  tasks: `Usage: hadoop-eco clusters tasks ID [options]
+
+Shows the runs of a cluster's userTask, newest first: status, times, exit code, and why a
+failed run failed (TASK_FILE_NOT_FOUND, TASK_FAILED, TASK_TIMEOUT).
+
+Options:
+  --page N --size N            one page instead of every run
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters tasks "$ID"
+  hadoop-eco clusters tasks "$ID" -o json | jq -r '.[0].status'
+`,
+  logs: `Usage: hadoop-eco clusters logs ID [--task T] [--follow] [options]
+
+Prints a task run's log: the latest run's, or run T's. With --follow it keeps printing what
+the run writes until the run ends, then exits 0 if it succeeded and 6 if it failed.
+
+Options:
+  --task T                     the task run id (see "clusters tasks")
+  --follow                     keep printing until the run ends
+  --poll-interval DURATION     how often to look when following (default 1s)
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters logs "$ID"
+  hadoop-eco clusters logs "$ID" --follow
+  hadoop-eco clusters logs "$ID" --task "$RUN" > task.log
 `,
 }
 

@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml'
-import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, Vm } from '../sdk/index.js'
+import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, TaskRun, Vm } from '../sdk/index.js'
 import { UsageError } from './exit-codes.js'
 
 export type Format = 'table' | 'json' | 'yaml'
@@ -99,6 +99,17 @@ export const eventColumns = (): Column<ClusterEvent>[] => [
   { header: 'TO', value: (e) => e.toStatus ?? '' },
   { header: 'REASON', value: (e) => e.reason },
   { header: 'MESSAGE', value: (e) => e.message },
+]
+
+export const taskColumns = (colors: Colors): Column<TaskRun>[] => [
+  { header: 'ID', value: (r) => r.id },
+  { header: 'TYPE', value: (r) => r.type },
+  { header: 'STATUS', value: (r) => r.status, paint: (t, r) => t.replace(r.status, colors.status(r.status)) },
+  { header: 'STARTED', value: (r) => (r.startedAt === undefined ? '' : iso(r.startedAt)) },
+  { header: 'ENDED', value: (r) => (r.endedAt === undefined ? '' : iso(r.endedAt)) },
+  { header: 'EXIT', value: (r) => (r.exitCode === undefined ? '' : String(r.exitCode)) },
+  { header: 'REASON', value: (r) => r.reason ?? '' },
+  { header: 'MESSAGE', value: (r) => r.message ?? '' },
 ]
 
 export const refColumns = (colors: Colors): Column<ClusterRef>[] => [

@@ -2,6 +2,7 @@ import type { Cluster, ClusterSummary } from '../wire/schemas.js'
 import { FLAVORS, imageName, uiUrls } from './catalog.js'
 import type { ClusterSpec } from './cluster-spec.js'
 import { isTerminated, type ApiKeyStatus, type ClusterStatus } from './statuses.js'
+import { taskLogPrefix } from './task-runs.js'
 
 /** What the lifecycle learned about a cluster, beyond its spec. */
 export interface ClusterInfo {
@@ -9,8 +10,16 @@ export interface ClusterInfo {
   securityGroupIds: string[]
   /** First master's private IP, once known; the UI URLs hang off it. */
   masterIp?: string
-  /** The userTask's run; `runId` is absent on records written before runs had ids (run "1"). */
-  task?: { state: 'running' | 'succeeded' | 'failed'; runId?: string; startedAt: number; endedAt?: number }
+  /**
+   * The userTask's current run (its record is in task_runs). `runId` is absent on records
+   * written before runs had ids (run "1"); `startedAt` is absent until it starts.
+   */
+  task?: {
+    state: 'pending' | 'running' | 'succeeded' | 'failed'
+    runId?: string
+    startedAt?: number
+    endedAt?: number
+  }
   /** The last terminal error, recorded on the cluster instead of being retried. */
   lastError?: string
 }
@@ -185,7 +194,10 @@ const buildCluster = (c: ClusterRecord, now: number): Cluster => {
     if (logBucketName !== undefined) {
       out.userTask.logBucketName = logBucketName
       // The seed: logs go under <logBucketName>/HadoopEco/<cluster name>.
-      if (c.info.task) out.userTask.logUrl = `${logBucketName}/HadoopEco/${c.name}`
+      if (c.info.task)
+        out.userTask.logUrl = c.info.task.runId
+          ? `${logBucketName}/${taskLogPrefix(c.name, c.info.task.runId)}`
+          : `${logBucketName}/HadoopEco/${c.name}`
     }
   }
   if (s.hiveDbInfo) {

@@ -109,11 +109,12 @@ describe('plans', () => {
     expect(planTask(c, '3')).toEqual({
       key: 'c-1/task/3',
       runId: '3',
+      project: 'p',
       clusterId: 'c-1',
       clusterName: 'plan',
       type: 'hive',
       query: 'select 1',
-      log: { bucket: 'logs', prefix: 'HadoopEco/plan/3/' },
+      log: { bucket: 'logs', key: 'HadoopEco/plan/3/task.log' },
     })
     expect(planTask(record(), '1')).toBeUndefined()
     const d = planDecommission(c, [vmRef('plan', 'worker', 5), vmRef('plan', 'worker', 4)])

@@ -2,6 +2,7 @@ import { decodeBase64Strict } from './base64.js'
 import { FLAVORS, type ClusterType, type ClusterVersion, type Flavor } from './catalog.js'
 import type { ClusterRecord } from './cluster.js'
 import type { Configurations } from './config-text.js'
+import { taskLogKey } from './task-runs.js'
 import { vmName, type VmRole } from './vm.js'
 
 /**
@@ -47,6 +48,8 @@ export type Metastore =
 export interface InstallPlan {
   /** Deterministic per installation: a retry after a crash finds the one already started. */
   key: string
+  /** Object URLs in the spec resolve in the cluster's project (DESIGN section 8). */
+  project: string
   clusterId: string
   clusterName: string
   clusterType: ClusterType
@@ -79,6 +82,8 @@ export interface TaskPlan {
   key: string
   /** The task run this execution belongs to. */
   runId: string
+  /** Object URLs (the task file, the log bucket) resolve in the cluster's project. */
+  project: string
   clusterId: string
   clusterName: string
   type: 'hive' | 'spark'
@@ -87,8 +92,8 @@ export interface TaskPlan {
   deployMode?: 'cluster' | 'client'
   execOpts?: string
   execParams?: string
-  /** Where the run's log objects go: `{bucket}/{prefix}task.log`. */
-  log?: { bucket: string; prefix: string }
+  /** Where the run's log goes (DESIGN section 8: `{logBucketName}/HadoopEco/{cluster}/{run}/task.log`). */
+  log?: { bucket: string; key: string }
 }
 
 const sealed = (text: string): SealedSecret => ({ sealed: text })
@@ -140,6 +145,7 @@ export const planInstall = (
   const s = c.spec
   const plan: InstallPlan = {
     key,
+    project: c.project,
     clusterId: c.id,
     clusterName: c.name,
     clusterType: c.clusterType,
@@ -190,6 +196,7 @@ export const planTask = (c: ClusterRecord, runId: string): TaskPlan | undefined 
   const plan: TaskPlan = {
     key: `${c.id}/task/${runId}`,
     runId,
+    project: c.project,
     clusterId: c.id,
     clusterName: c.name,
     type: t.type,
@@ -200,7 +207,6 @@ export const planTask = (c: ClusterRecord, runId: string): TaskPlan | undefined 
   if (t.execOpts !== undefined) plan.execOpts = t.execOpts
   if (t.execParams !== undefined) plan.execParams = t.execParams
   // The seed: logs go under <logBucketName>/HadoopEco/<cluster name>; DESIGN section 8 adds the run.
-  if (t.logBucketName !== undefined)
-    plan.log = { bucket: t.logBucketName, prefix: `HadoopEco/${c.name}/${runId}/` }
+  if (t.logBucketName !== undefined) plan.log = { bucket: t.logBucketName, key: taskLogKey(c.name, runId) }
   return plan
 }

@@ -86,6 +86,12 @@ export const EVENT_REASONS = [
   'PROVIDER_ERROR',
   'VM_LOST',
   'VM_RECOVERED',
+  // DESIGN section 8: a file the cluster needs, found missing or wrong when it is needed.
+  'CONFIG_FILE_NOT_FOUND',
+  'CONFIG_FILE_INVALID',
+  'USER_SCRIPT_NOT_FOUND',
+  'TASK_FILE_NOT_FOUND',
+  'TASK_TIMEOUT',
 ] as const
 export type EventReason = (typeof EVENT_REASONS)[number]
 

@@ -24,9 +24,22 @@ export interface ObservedVm extends VmRef {
 export interface OperationState {
   phase: 'running' | 'succeeded' | 'failed'
   readyAt?: number
-  /** On failure: a stable code (e.g. `INSTALL_FAILED`, `TASK_FAILED`) and a readable message. */
+  /**
+   * On failure: a stable code (`INSTALL_FAILED`, `CONFIG_FILE_NOT_FOUND`, `TASK_FILE_NOT_FOUND`,
+   * `TASK_FAILED`...) and a readable message (which names the URL when a file is missing).
+   */
   reason?: string
   error?: string
+}
+
+export interface TaskState extends OperationState {
+  /** The task's exit code, once it ended (absent when it never started, e.g. no task file). */
+  exitCode?: number
+  /**
+   * The log so far, when the plan has no log bucket: the server keeps it. With a log bucket the
+   * provider writes the log objects itself and leaves this out.
+   */
+  log?: string
 }
 
 /** What exists for one cluster right now. */
@@ -46,7 +59,7 @@ export interface Provider {
   /** Drains HDFS and YARN from the plan's nodes before they are deleted. */
   decommission(plan: DecommissionPlan, signal: AbortSignal): Promise<OperationState>
   /** Runs one task run of the cluster's userTask. */
-  runTask(plan: TaskPlan, signal: AbortSignal): Promise<OperationState>
+  runTask(plan: TaskPlan, signal: AbortSignal): Promise<TaskState>
 }
 
 /** What every provider is given besides its own settings. */

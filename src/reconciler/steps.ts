@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { ClusterInfo, ClusterRecord } from '../domain/cluster.js'
 import type { NewEvent } from '../domain/events.js'
 import {
@@ -19,7 +20,7 @@ import {
   type VmStatus,
 } from '../domain/statuses.js'
 import type { VmRecord } from '../domain/vm.js'
-import type { ObservedVm, OperationState, Provider } from '../providers/provider.js'
+import type { ObservedVm, Provider, TaskState } from '../providers/provider.js'
 import type { ClusterPatch } from '../store/clusters.js'
 import type { Store, Tx } from '../store/index.js'
 import { mapLimit, ProviderCallError } from './calls.js'
@@ -39,7 +40,7 @@ export interface Pass {
 }
 
 export interface StepDeps {
-  store: Pick<Store, 'clusters' | 'vms' | 'events'>
+  store: Pick<Store, 'clusters' | 'vms' | 'events' | 'taskRuns'>
   now: () => number
   /** When to look again if the provider gives no hint (a real provider polls). */
   pollMs: number
@@ -354,40 +355,88 @@ export const createSteps = (deps: StepDeps) => {
     return done.length === joining.length ? soon() : later(ops)
   }
 
-  /** The userTask's first run, started when the cluster first reaches Running (DESIGN section 4). */
+  /**
+   * The userTask's run (DESIGN sections 4 and 10), started when the cluster first reaches
+   * Running: first recorded as a Pending task run (its id names its log), then handed to the
+   * provider, followed until it ends, and its outcome applies the terminationPolicy.
+   */
   const runTask = async (pass: Pass, c: ClusterRecord): Promise<Outcome> => {
     const task = c.spec.userTask
-    if (!task || (c.info.task && c.info.task.state !== 'running')) return observeLater()
-    const runId = c.info.task?.runId ?? '1'
-    const plan = planTask(c, runId)!
-    const op: OperationState = await pass.call('runTask', (p, s) => p.runTask(plan, s))
-    if (!c.info.task) {
+    const cur = c.info.task
+    if (!task || (cur && (cur.state === 'succeeded' || cur.state === 'failed'))) return observeLater()
+    if (!cur) {
+      const runId = randomUUID()
+      const plan = planTask(c, runId)!
       await pass.write(async (tx, t) => {
-        await guardedUpdate(
-          tx,
-          c,
-          { info: { ...c.info, task: { state: 'running', runId, startedAt: t } } },
-          t,
-        )
-        await event(tx, c, t, {
-          type: 'TaskChanged',
-          reason: 'TASK_STARTED',
-          message: `${task.type} task started`,
+        await guardedUpdate(tx, c, { info: { ...c.info, task: { state: 'pending', runId } } }, t)
+        await store.taskRuns.insert(tx, {
+          id: runId,
+          clusterId: c.id,
+          type: task.type,
+          status: 'Pending',
+          createdAt: t,
+          startedAt: null,
+          endedAt: null,
+          exitCode: null,
+          reason: null,
+          message: null,
+          log: plan.log ?? null,
         })
       })
-      return op.phase === 'running' ? later([op]) : soon()
+      return soon()
     }
-    if (op.phase === 'running') return later([op])
+    // Records from before task runs had ids ran as run "1".
+    const runId = cur.runId ?? '1'
+    const plan = planTask(c, runId)!
+    const op: TaskState = await pass.call('runTask', (p, s) => p.runTask(plan, s))
+    const log = op.log !== undefined ? { logText: op.log } : {}
+    const started = (tx: Tx, t: number) =>
+      event(tx, c, t, {
+        type: 'TaskChanged',
+        reason: 'TASK_STARTED',
+        message: `${task.type} task run ${runId} started`,
+      })
+    if (op.phase === 'running') {
+      if (cur.state === 'pending')
+        await pass.write(async (tx, t) => {
+          await guardedUpdate(
+            tx,
+            c,
+            { info: { ...c.info, task: { state: 'running', runId, startedAt: t } } },
+            t,
+          )
+          await store.taskRuns.update(tx, runId, { status: 'Running', startedAt: t, ...log })
+          await started(tx, t)
+        })
+      return later([op])
+    }
     const ok = op.phase === 'succeeded'
     const ends = task.terminationPolicy === 'always' || (task.terminationPolicy === 'onSuccess' && ok)
+    // A run that never started (its task file is missing) has no start and no exit code.
+    const ran = ok || op.exitCode !== undefined
     await pass.write(async (tx, t) => {
+      const startedAt = cur.startedAt ?? (ran ? t : undefined)
+      if (cur.state === 'pending' && ran) await started(tx, t)
+      const reason: EventReason = ok ? 'TASK_SUCCEEDED' : isEventReason(op.reason) ? op.reason : 'TASK_FAILED'
+      await store.taskRuns.update(tx, runId, {
+        status: ok ? 'Succeeded' : 'Failed',
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        endedAt: t,
+        ...(op.exitCode !== undefined ? { exitCode: op.exitCode } : {}),
+        ...(ok ? {} : { reason, message: op.error ?? 'the task failed' }),
+        ...log,
+      })
       const info: ClusterInfo = {
         ...c.info,
-        task: { state: ok ? 'succeeded' : 'failed', runId, startedAt: c.info.task!.startedAt, endedAt: t },
+        task: {
+          state: ok ? 'succeeded' : 'failed',
+          runId,
+          ...(startedAt !== undefined ? { startedAt } : {}),
+          endedAt: t,
+        },
         ...(ok ? {} : { lastError: op.error ?? 'task failed' }),
       }
-      const reason = ok ? 'TASK_SUCCEEDED' : 'TASK_FAILED'
-      const message = `${task.type} task ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
+      const message = `${task.type} task run ${runId} ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
       if (ends)
         await transition(
           tx,

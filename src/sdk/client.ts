@@ -15,6 +15,7 @@ import type {
   Page,
   RequestOptions,
   ScaleRequest,
+  TaskRun,
   Vm,
 } from './types.js'
 
@@ -216,6 +217,31 @@ export class Clusters {
    */
   events(id: string, params: ListEventsParams = {}, options?: RequestOptions): Promise<Page<ClusterEvent>> {
     return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/events`, query: { ...params }, options })
+  }
+
+  /**
+   * The runs of the cluster's userTask (extension), newest first.
+   * @example
+   * const [latest] = (await client.clusters.tasks(id)).content
+   * console.log(latest?.status, latest?.exitCode, latest?.reason)
+   */
+  tasks(id: string, params: ListEventsParams = {}, options?: RequestOptions): Promise<Page<TaskRun>> {
+    return this.send({ method: 'GET', path: `${BASE}/${enc(id)}/tasks`, query: { ...params }, options })
+  }
+
+  /**
+   * A task run's log text as far as it has been written (extension).
+   * @example
+   * const [run] = (await client.clusters.tasks(id)).content
+   * if (run) process.stdout.write(await client.clusters.taskLog(id, run.id))
+   */
+  taskLog(id: string, taskId: string, options?: RequestOptions): Promise<string> {
+    return this.send({
+      method: 'GET',
+      path: `${BASE}/${enc(id)}/tasks/${enc(taskId)}/log`,
+      responseType: 'text',
+      options,
+    })
   }
 
   /**

@@ -53,5 +53,6 @@ export type {
   PageParams,
   RequestOptions,
   ScaleRequest,
+  TaskRun,
   Vm,
 } from './types.js'

@@ -21,6 +21,8 @@ export interface Call {
   query?: Record<string, string | number | boolean | readonly string[] | undefined>
   body?: unknown
   options?: RequestOptions
+  /** `text`: a plain-text answer (a task log) is returned as it is instead of parsed as JSON. */
+  responseType?: 'json' | 'text'
 }
 
 const USER_AGENT = 'hadoop-eco-sdk'
@@ -140,6 +142,7 @@ export const createTransport = (cfg: TransportConfig) => {
         json = undefined
       }
       if (res.ok) {
+        if (call.responseType === 'text') return text as T
         if (text !== '' && json === undefined)
           throw new ConnectionError(method, path, new Error(`response is not JSON: ${text.slice(0, 100)}`))
         return json as T

@@ -15,10 +15,21 @@ import type {
   ErrorBody,
   Page,
   ScaleRequestSchema,
+  TaskRun,
   Vm,
 } from '../wire/schemas.js'
 
-export type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, CreateClusterRequest, ErrorBody, Page, Vm }
+export type {
+  Cluster,
+  ClusterEvent,
+  ClusterRef,
+  ClusterSummary,
+  CreateClusterRequest,
+  ErrorBody,
+  Page,
+  TaskRun,
+  Vm,
+}
 
 /**
  * A cluster status as the API prints it.

@@ -13,6 +13,7 @@ export interface AdminDeps {
     vms: Pick<Store['vms'], 'deleteAll'>
     events: Pick<Store['events'], 'deleteAll'>
     work: Pick<Store['work'], 'deleteAll'>
+    taskRuns: Pick<Store['taskRuns'], 'deleteAll'>
     transaction: Store['transaction']
   }
   now: () => number
@@ -137,6 +138,7 @@ export const createAdminService = ({
     await store.transaction(async (tx) => {
       await store.work.deleteAll(tx)
       await store.events.deleteAll(tx)
+      await store.taskRuns.deleteAll(tx)
       await store.vms.deleteAll(tx)
       await store.clusters.deleteAll(tx)
       await store.faults.deleteAll(tx)

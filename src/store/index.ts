@@ -6,6 +6,7 @@ import { createFaultStore } from './faults.js'
 import { createIdempotencyStore } from './idempotency.js'
 import { createSecretsStore } from './secrets.js'
 import { createSimRecordStore } from './sim-ops.js'
+import { createTaskRunStore } from './task-runs.js'
 import { asTx, type Tx } from './tx.js'
 import { createVmStore } from './vms.js'
 import { createWorkStore } from './work.js'
@@ -21,6 +22,7 @@ export const createStore = (database: Database) => ({
   faults: createFaultStore(database),
   secrets: createSecretsStore(database),
   simRecords: createSimRecordStore(database),
+  taskRuns: createTaskRunStore(database),
   /** All of `fn`'s writes or none; `tx` goes only to store functions. */
   transaction: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => database.transaction((trx) => fn(asTx(trx))),
 })

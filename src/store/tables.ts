@@ -121,7 +121,26 @@ export interface SimOpsTable {
   result: string
 }
 
+export interface TaskRunsTable {
+  seq: Generated<number>
+  id: string
+  cluster_id: string
+  type: string
+  status: string
+  created_at: number
+  started_at: number | null
+  ended_at: number | null
+  exit_code: number | null
+  reason: string | null
+  message: string | null
+  log_bucket: string | null
+  log_key: string | null
+  /** The log itself when the task has no log bucket: the server keeps it (DESIGN section 8). */
+  log_text: string | null
+}
+
 export interface Tables {
+  task_runs: TaskRunsTable
   clusters: ClustersTable
   vms: VmsTable
   events: EventsTable

@@ -218,6 +218,19 @@ export const ClusterEventSchema = Type.Object({
   message: Str,
 })
 
+/** An extension object (DESIGN section 10): one run of the cluster's userTask. */
+export const TaskRunSchema = Type.Object({
+  id: Str,
+  type: Str,
+  status: Str,
+  startedAt: Opt(Int),
+  endedAt: Opt(Int),
+  exitCode: Opt(Int),
+  reason: Opt(Str),
+  message: Opt(Str),
+  logUrl: Opt(Str),
+})
+
 const SortInfo = Type.Object({ empty: Type.Boolean(), sorted: Type.Boolean(), unsorted: Type.Boolean() })
 
 /** Spring Data's `Page<T>` JSON, in the key order of the seed's examples. */
@@ -246,6 +259,7 @@ export const PageSchema = <T extends TSchema>(item: T) =>
 export const ClusterPageSchema = PageSchema(ClusterSummarySchema)
 export const VmPageSchema = PageSchema(VmSchema)
 export const EventPageSchema = PageSchema(ClusterEventSchema)
+export const TaskRunPageSchema = PageSchema(TaskRunSchema)
 
 export const ErrorBodySchema = Type.Object({
   timestamp: Str,
@@ -263,6 +277,7 @@ export type Cluster = Static<typeof ClusterSchema>
 export type ClusterSummary = Static<typeof ClusterSummarySchema>
 export type Vm = Static<typeof VmSchema>
 export type ClusterEvent = Static<typeof ClusterEventSchema>
+export type TaskRun = Static<typeof TaskRunSchema>
 export type ClusterStatusName = Static<typeof ClusterStatusSchema>
 export type ErrorBody = Static<typeof ErrorBodySchema>
 export interface Page<T> {

@@ -331,7 +331,7 @@ describe('GET /clusters/{id}', () => {
       )
     })
 
-    it('a userTask that ran shows its logUrl under <logBucketName>/HadoopEco/<cluster name>', async () => {
+    it('a userTask that ran shows its logUrl: its run under <logBucketName>/HadoopEco/<cluster name>', async () => {
       const id = await createCluster(s, {
         name: 'view-task',
         userTask: { type: 'hive', terminationPolicy: 'never', hiveQuery: 'select 1', logBucketName: 'logs' },
@@ -339,7 +339,10 @@ describe('GET /clusters/{id}', () => {
       expect((await api(s).get(id)).json().userTask).not.toHaveProperty('logUrl')
       await runUntilStatus(s, id, (st) => st === 'Running')
       await s.step(60_000)
-      expect((await api(s).get(id)).json().userTask.logUrl).toBe('logs/HadoopEco/view-task')
+      const tasks = await s.app.inject({ url: `/v2/hadoop-eco/clusters/${id}/tasks`, headers: s.headers })
+      const run = tasks.json().content[0].id as string
+      // DESIGN section 8: each run writes its log objects under the run's own prefix.
+      expect((await api(s).get(id)).json().userTask.logUrl).toBe(`logs/HadoopEco/view-task/${run}/`)
     })
   })
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Reconciler } from '../../src/reconciler/reconciler.js'
 import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
@@ -198,9 +199,12 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
       'HadoopWRK-scale-5',
     ])
     expect((await get(id)).workerCnt).toBe(3)
+    // The new workers are listed while they boot, beside the running ones.
+    expect(list.map((v) => v.index)).toEqual([1, 1, 2, 3, 4, 5])
     await s.step(90_000)
-    expect(list.length).toBe(6)
-    expect((await vms(id)).filter((v) => v.status === 'Installing').map((v) => v.index)).toEqual([4, 5])
+    list = await vms(id)
+    expect(list).toHaveLength(6)
+    expect(list.filter((v) => v.status === 'Installing').map((v) => v.index)).toEqual([4, 5])
     expect((await get(id)).status).toBe('Processing')
     await s.step(120_000)
     let c = await get(id)
@@ -276,12 +280,14 @@ describe('cluster lifecycle (simulator, injected clock)', () => {
   })
 
   it('ends a job cluster with onSuccess in Terminated(UserCommand), apiKeyStatus possible', async () => {
+    // The task file must exist when the task starts (DESIGN section 8).
+    await s.objects.put('proj-a', 'jobs', 'job.jar', Readable.from(['PK']))
     const id = await create({
       name: 'spark-job',
       userTask: {
         type: 'spark',
         terminationPolicy: 'onSuccess',
-        fileUrl: 'https://example.com/job.jar',
+        fileUrl: 'https://objectstorage.kr-central-2.kakaocloud.com/v1/proj-a/jobs/job.jar',
         deployMode: 'cluster',
       },
     })

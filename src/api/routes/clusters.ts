@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClusterService } from '../../services/clusters.js'
 import type { ConfigService } from '../../services/configs.js'
+import type { TaskService } from '../../services/tasks.js'
 import type { CredentialService } from '../../services/credentials.js'
 import {
   ClusterConfigsSchema,
@@ -13,6 +14,7 @@ import {
   ErrorBodySchema,
   EventPageSchema,
   ScaleRequestSchema,
+  TaskRunPageSchema,
   VmPageSchema,
 } from '../../wire/schemas.js'
 import { registerAuthentication } from '../plugins/auth.js'
@@ -23,6 +25,7 @@ import { parsedByDomain } from '../plugins/validation.js'
 export interface ClusterRouteDeps {
   clusters: ClusterService
   configs: ConfigService
+  tasks: TaskService
   credentials: CredentialService
   idempotency: Idempotency
   limits: AbuseLimits
@@ -60,7 +63,7 @@ const pageQuery = {
  * does the work, the response schema shapes the bytes.
  */
 export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDeps) => {
-  const { clusters, credentials, idempotency, limits } = deps
+  const { clusters, tasks, credentials, idempotency, limits } = deps
   // Params and query are typed from their schemas, which the validator checks. A body is typed
   // from its schema too but not checked here: it goes on to the service as `unknown`.
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
@@ -193,6 +196,44 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       },
     },
     (req) => clusters.events(req.caller, req.params.clusterId, req.query),
+  )
+  app.get(
+    `${base}/:clusterId/tasks`,
+    {
+      schema: {
+        tags: ['extensions'],
+        summary: 'Task runs of the cluster, newest first (extension)',
+        headers: authHeaders,
+        params: idParam,
+        querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
+        response: { 200: TaskRunPageSchema, ...errors },
+      },
+    },
+    (req) => tasks.list(req.caller, req.params.clusterId, req.query),
+  )
+  // A stream answers this one, which the type provider's string type cannot describe: the route
+  // is typed by its generic instead (the params schema still checks the request).
+  scope.get<{ Params: { clusterId: string; taskId: string } }>(
+    `${base}/:clusterId/tasks/:taskId/log`,
+    {
+      schema: {
+        tags: ['extensions'],
+        summary: "A task run's log, streamed as text (extension)",
+        headers: authHeaders,
+        params: Type.Object({ clusterId: Type.String(), taskId: Type.String() }),
+        response: {
+          200: {
+            description: 'The log text, streamed',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const body = await tasks.log(req.caller, req.params.clusterId, req.params.taskId)
+      return reply.type('text/plain; charset=utf-8').send(body)
+    },
   )
   app.get(
     `${base}/:clusterId/configs`,

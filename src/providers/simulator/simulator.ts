@@ -1,8 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Clock } from '../../clock.js'
+import { Readable } from 'node:stream'
+import { checkConfigurations } from '../../domain/config-text.js'
 import type { FaultKind } from '../../domain/faults.js'
-import type { InstallPlan, VmPlan, VmRef } from '../../domain/plans.js'
-import type { ObservedVm, OperationState, Provider, ProviderDeps } from '../provider.js'
+import type { InstallPlan, TaskPlan, VmPlan, VmRef } from '../../domain/plans.js'
+import type { ObjectStore } from '../../objects/object-store.js'
+import { resolveObjectUrl } from '../../objects/url.js'
+import type { ObservedVm, OperationState, Provider, ProviderDeps, TaskState } from '../provider.js'
 import type { SimRecord, SimRecordStore } from './records.js'
 
 /** DESIGN section 5: realistic durations at time scale 1, in milliseconds. */
@@ -42,11 +46,61 @@ const refOf = (name: string, d: VmDetail): VmRef => {
   return { name, role: m?.[1] === 'MST' ? 'master' : 'worker', index: Number(m?.[2] ?? 0) }
 }
 
+const iso = (t: number) => new Date(t).toISOString()
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/**
+ * The log a real run would leave, as far as it has got: the command line, then on completion
+ * the timing and the outcome. Written from the recorded times only, so it reads the same on
+ * every look.
+ */
+export const taskLog = (plan: TaskPlan, r: SimRecord, state: TaskState): string => {
+  const master = `hadoopmst-${plan.clusterName}-1`
+  const opts = [plan.execOpts, plan.execParams].filter((x): x is string => !!x)
+  const command =
+    plan.type === 'hive'
+      ? [
+          `beeline -u jdbc:hive2://${master}:10000/default`,
+          plan.query !== undefined ? `-e ${quote(plan.query)}` : `-f ${plan.fileUrl ?? ''}`,
+          ...opts,
+        ].join(' ')
+      : [
+          'spark-submit --master yarn',
+          `--deploy-mode ${plan.deployMode ?? 'cluster'}`,
+          ...(plan.execOpts ? [plan.execOpts] : []),
+          plan.fileUrl ?? '',
+          ...(plan.execParams ? [plan.execParams] : []),
+        ].join(' ')
+  const lines = [
+    `${iso(r.startedAt)} INFO  hadoop-eco: ${plan.type} task run ${plan.runId} on cluster ${plan.clusterName}`,
+  ]
+  if (state.reason === 'TASK_FILE_NOT_FOUND') {
+    lines.push(`${iso(r.startedAt)} ERROR ${state.error ?? 'task file not found'}; the task did not start`)
+    return `${lines.join('\n')}\n`
+  }
+  lines.push(`${iso(r.startedAt)} INFO  ${command}`)
+  if (plan.type === 'hive' && plan.query !== undefined)
+    lines.push(`${iso(r.startedAt)} INFO  Compiling query`)
+  if (plan.type === 'spark')
+    lines.push(`${iso(r.startedAt)} INFO  Submitting application to ResourceManager ${master}:8032`)
+  if (state.phase !== 'running') {
+    const seconds = ((r.readyAt - r.startedAt) / 1000).toFixed(1)
+    lines.push(
+      state.phase === 'succeeded'
+        ? `${iso(r.readyAt)} INFO  Completed in ${seconds} s; exit code 0`
+        : `${iso(r.readyAt)} ERROR ${state.error ?? 'the task failed'} after ${seconds} s; exit code ${state.exitCode ?? 1}`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
 export const vmKey = (clusterId: string, name: string) => `vm:${clusterId}/${name}`
 export const vmDeleteKey = (clusterId: string, name: string) => `vm-delete:${clusterId}/${name}`
 
 interface Deps extends ProviderDeps {
   records: SimRecordStore
+  /** Where the cluster's files are read from and its task logs written to (DESIGN section 8). */
+  objects: Pick<ObjectStore, 'get' | 'head' | 'put'>
   clock: Clock
   timeScale: number
   /** Whether an admin fault of this kind hits the cluster (and is used up by it). */
@@ -74,6 +128,7 @@ export const createSimulatorProvider = ({
   timeScale,
   clusterFault,
   openSecret,
+  objects,
 }: Deps): SimulatorProvider => {
   const scaled = (ms: number) => Math.round(ms * timeScale)
 
@@ -101,11 +156,66 @@ export const createSimulatorProvider = ({
     })
   }
 
+  /** A failure decided when the operation started: a missing or wrong file, or an injected fault. */
+  interface Failure {
+    reason: string
+    error: string
+  }
   const opState = (r: SimRecord, what: string, reason: string): OperationState => {
     if (clock.now() < r.readyAt) return { phase: 'running', readyAt: r.readyAt }
-    return r.outcome === 'ok'
-      ? { phase: 'succeeded', readyAt: r.readyAt }
-      : { phase: 'failed', readyAt: r.readyAt, reason, error: `${what} failed (injected fault)` }
+    if (r.outcome === 'ok') return { phase: 'succeeded', readyAt: r.readyAt }
+    const decided = (JSON.parse(r.detail) as { failure?: Failure }).failure
+    return {
+      phase: 'failed',
+      readyAt: r.readyAt,
+      ...(decided ?? { reason, error: `${what} failed (injected fault)` }),
+    }
+  }
+  /** Records an operation that failed before it began: it fails now, whatever the fault list says. */
+  const failedOp = (key: string, clusterId: string, kind: string, failure: Failure) => {
+    const now = clock.now()
+    return records.ensure({
+      key,
+      clusterId,
+      kind,
+      startedAt: now,
+      readyAt: now,
+      outcome: 'fail',
+      detail: JSON.stringify({ failure }),
+    })
+  }
+
+  /** Reads a whole (small) object named by a spec URL, in the cluster's project; undefined when missing. */
+  const readText = async (project: string, url: string): Promise<string | undefined> => {
+    const at = resolveObjectUrl(url)
+    if (!at) return undefined
+    const found = await objects.get(project, at.bucket, at.key)
+    if (!found) return undefined
+    const chunks: Buffer[] = []
+    for await (const chunk of found.body) chunks.push(Buffer.from(chunk as Uint8Array))
+    return Buffer.concat(chunks).toString('utf8')
+  }
+  const exists = async (project: string, url: string): Promise<boolean> => {
+    const at = resolveObjectUrl(url)
+    return !!at && (await objects.head(project, at.bucket, at.key)) !== undefined
+  }
+
+  /** What an installer fetches first (DESIGN section 8): the config file, the user script. */
+  const installFailure = async (plan: InstallPlan): Promise<Failure | undefined> => {
+    if (plan.configFileUrl !== undefined) {
+      const text = await readText(plan.project, plan.configFileUrl)
+      if (text === undefined)
+        return { reason: 'CONFIG_FILE_NOT_FOUND', error: `config file ${plan.configFileUrl} not found` }
+      const problem = checkConfigurations(text)
+      if (problem)
+        return {
+          reason: 'CONFIG_FILE_INVALID',
+          error: `config file ${plan.configFileUrl} is not a configurations document: ${problem}`,
+        }
+    }
+    if (plan.userScript && 'url' in plan.userScript && !(await exists(plan.project, plan.userScript.url)))
+      return { reason: 'USER_SCRIPT_NOT_FOUND', error: `user script ${plan.userScript.url} not found` }
+    return undefined
   }
 
   /** One provisioning verdict per cluster, so a fault's `times` counts clusters, not VMs. */
@@ -207,13 +317,19 @@ export const createSimulatorProvider = ({
           reason: 'INSTALL_FAILED',
           error: 'a stored password cannot be opened with this server key',
         }
-      const r = await ensureOp(
-        plan.key,
-        plan.clusterId,
-        'install',
-        fresh ? DURATIONS.install : DURATIONS.scaleOutInstall,
-        () => (fresh ? clusterFault('installFailure', plan.clusterName) : Promise.resolve(false)),
-      )
+      let r = await records.get(plan.key)
+      if (!r) {
+        const failure = await installFailure(plan)
+        r = failure
+          ? await failedOp(plan.key, plan.clusterId, 'install', failure)
+          : await ensureOp(
+              plan.key,
+              plan.clusterId,
+              'install',
+              fresh ? DURATIONS.install : DURATIONS.scaleOutInstall,
+              () => (fresh ? clusterFault('installFailure', plan.clusterName) : Promise.resolve(false)),
+            )
+      }
       return opState(r, 'installation', 'INSTALL_FAILED')
     },
 
@@ -225,15 +341,36 @@ export const createSimulatorProvider = ({
       )
     },
 
-    async runTask(plan) {
-      const r = await ensureOp(
-        plan.key,
-        plan.clusterId,
-        `task-${plan.type}`,
-        plan.type === 'hive' ? DURATIONS.hiveTask : DURATIONS.sparkTask,
-        () => clusterFault('taskFailure', plan.clusterName),
-      )
-      return opState(r, `${plan.type} task`, 'TASK_FAILED')
+    async runTask(plan): Promise<TaskState> {
+      let r = await records.get(plan.key)
+      if (!r) {
+        r =
+          plan.fileUrl !== undefined && !(await exists(plan.project, plan.fileUrl))
+            ? await failedOp(plan.key, plan.clusterId, `task-${plan.type}`, {
+                reason: 'TASK_FILE_NOT_FOUND',
+                error: `task file ${plan.fileUrl} not found`,
+              })
+            : await ensureOp(
+                plan.key,
+                plan.clusterId,
+                `task-${plan.type}`,
+                plan.type === 'hive' ? DURATIONS.hiveTask : DURATIONS.sparkTask,
+                () => clusterFault('taskFailure', plan.clusterName),
+              )
+      }
+      const state = opState(r, `${plan.type} task`, 'TASK_FAILED')
+      const ran = state.reason !== 'TASK_FILE_NOT_FOUND'
+      const out: TaskState = {
+        ...state,
+        ...(state.phase !== 'running' && ran ? { exitCode: state.phase === 'succeeded' ? 0 : 1 } : {}),
+      }
+      const log = taskLog(plan, r, out)
+      if (plan.log)
+        await objects.put(plan.project, plan.log.bucket, plan.log.key, Readable.from([log]), {
+          contentType: 'text/plain; charset=utf-8',
+        })
+      else out.log = log
+      return out
     },
 
     reset: () => records.deleteAll(),

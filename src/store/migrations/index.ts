@@ -191,4 +191,31 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await sql`create table settings (key text primary key, value text not null)`.execute(db)
     },
   },
+  '0005_task_runs': {
+    // DESIGN section 10: each run of a cluster's userTask is a record with its own log.
+    async up(db: Kysely<unknown>) {
+      const serial =
+        dialect === 'sqlite'
+          ? sql.raw('seq integer primary key autoincrement')
+          : sql.raw('seq bigserial primary key')
+      const big = sql.raw(dialect === 'sqlite' ? 'integer' : 'bigint')
+      await sql`create table task_runs (
+        ${serial},
+        id text not null unique,
+        cluster_id text not null,
+        type text not null,
+        status text not null,
+        created_at ${big} not null,
+        started_at ${big},
+        ended_at ${big},
+        exit_code integer,
+        reason text,
+        message text,
+        log_bucket text,
+        log_key text,
+        log_text text
+      )`.execute(db)
+      await sql`create index task_runs_cluster on task_runs (cluster_id, seq)`.execute(db)
+    },
+  },
 })
