@@ -1,9 +1,10 @@
-// npm run bench [api|reconciler|postgres|limits|render|all]: the benchmarks recorded in bench/README.md.
+// npm run bench [api|reconciler|postgres|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { freePort, load, pgDatabase, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
+import { objects } from './objects.js'
 import { render } from './render.js'
 import { clusterSpec, seed, seedName } from './seed.js'
 
@@ -243,5 +244,6 @@ if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')
 if (which === 'postgres' || which === 'all') results.postgres = await api('postgres')
 if (which === 'reconciler' || which === 'all') results.reconciler = await reconciler()
 if (which === 'render' || which === 'all') results.render = await render()
+if (which === 'objects' || which === 'all') results.objects = await objects()
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
 writeFileSync(join(ROOT, 'bench/results', `${which}-latest.json`), `${JSON.stringify(results, null, 2)}\n`)

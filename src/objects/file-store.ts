@@ -38,7 +38,7 @@ const MAX_NAME_BYTES = 255
 /** PATH_MAX is 4,096 on Linux; stay under it with room for the temp name. */
 const MAX_PATH_BYTES = 4000
 const WRITE_CHUNK = 1024 * 1024
-const READ_CHUNK = 256 * 1024
+const READ_CHUNK = 1024 * 1024
 
 /**
  * Project names are credentials' (1-64 of `[A-Za-z0-9._-]`, starting with a letter or digit), so
