@@ -217,6 +217,7 @@ export class Objects {
 
   /**
    * Uploads an object, creating the bucket if needed. The object appears whole or not at all.
+   * No timeout applies unless `timeoutMs` is given: a large upload takes as long as it takes.
    * @example
    * import { openAsBlob } from 'node:fs'
    * const { bytes } = await client.objects.put('jars', 'etl/app-1.0.jar', await openAsBlob('target/app-1.0.jar'))
