@@ -87,6 +87,9 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
       // Buffered: one write(2) per 4 KiB of log lines instead of one per line; flushed on close.
       pino.destination({ dest: 1, sync: false, minLength: 4096 }),
     )
+  // Buffered lines reach the terminal within a second even when the server is quiet.
+  const logFlush = opts.logger ? undefined : setInterval(() => logger.flush(), 1000)
+  logFlush?.unref()
   const database = await openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous })
   if (config.migrate) await database.migrate()
   const store = createStore(database)
@@ -204,6 +207,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     close: () =>
       (closing ??= (async () => {
         clearInterval(purgeTimer)
+        clearInterval(logFlush)
         await app.close()
         await reconciler.stop()
         await objects.close?.()

@@ -28,6 +28,8 @@ HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/c
   clusters scale-in ID --count N [--wait]        remove workers
   clusters events ID                             a cluster's history
   clusters configs ID [--role R] [--file NAME]   the configuration files its nodes get
+  clusters tasks ID                              the runs of its userTask
+  clusters logs ID [--task T] [--follow]         a task run's log
     -o table|json|yaml, --endpoint URL, --profile NAME; "hadoop-eco clusters CMD --help" for more
   objects put FILE URL                           upload a file to Object Storage
   objects get URL [FILE]                         download an object (to stdout without FILE)

@@ -36,6 +36,9 @@ export const serve = async (
     )
   }
   const address = await server.app.listen({ host: config.host, port: config.port })
+  // DESIGN section 14: one plain line with the URL as soon as it listens (the JSON log is
+  // buffered, and with --port 0 this is the only place the port shows).
+  out.write(`hadoop-eco listening on ${address}\n`)
   server.app.log.info(
     { address, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), timeScale: config.timeScale },
     'hadoop-eco listening',
