@@ -147,7 +147,13 @@ export class Clusters {
     params: ListClustersParams = {},
     options?: RequestOptions,
   ): AsyncGenerator<Page<ClusterSummary>, void, undefined> {
-    const query: ListClustersParams = { size: 100, sort: 'createdAt,asc', ...params }
+    // Oldest first unless asked otherwise, so a page boundary never skips a cluster created
+    // during the walk; a key given as undefined keeps its default.
+    const query: ListClustersParams = {
+      ...params,
+      size: params.size ?? 100,
+      sort: params.sort ?? 'createdAt,asc',
+    }
     for (let page = query.page ?? 0; ; page++) {
       const p = await this.list({ ...query, page }, options)
       yield p
