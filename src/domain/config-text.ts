@@ -27,3 +27,16 @@ export const checkConfigurations = (text: string): string | undefined => {
   }
   return undefined
 }
+
+/**
+ * A config file (`config.configFileUrl`) is read whole to be parsed: it gets the limit a create
+ * body has (configText travels inside one), so an object of gigabytes named as a config file
+ * cannot exhaust memory.
+ */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+
+/** Why a config file's text is not usable (too large, or not a configurations document); undefined when it is. */
+export const configFileProblem = (text: string): string | undefined =>
+  Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES
+    ? `it is larger than ${MAX_CONFIG_FILE_BYTES} bytes`
+    : checkConfigurations(text)

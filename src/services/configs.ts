@@ -1,17 +1,13 @@
 import { decodeBase64Strict } from '../domain/base64.js'
 import type { ClusterRecord } from '../domain/cluster.js'
-import { checkConfigurations, type Configurations } from '../domain/config-text.js'
+import { configFileProblem, MAX_CONFIG_FILE_BYTES, type Configurations } from '../domain/config-text.js'
 import { AppError } from '../domain/errors.js'
 import { renderClusterConfigs, type Classification, type RenderedConfigs } from '../domain/render-config.js'
-import { resolveObjectUrl, type ObjectStore } from '../objects/index.js'
+import { readObjectText, type ObjectStore } from '../objects/index.js'
 import type { Store } from '../store/index.js'
 import type { Caller } from './clusters.js'
 
-/**
- * A config file is read whole to be parsed: it gets the limit a create body has (configText
- * travels inside one), so an object of gigabytes named as a config file cannot exhaust memory.
- */
-export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
+export { MAX_CONFIG_FILE_BYTES }
 
 interface Deps {
   store: { clusters: Pick<Store['clusters'], 'get'> }
@@ -36,10 +32,7 @@ export const createConfigService = ({ store, readConfigFile }: Deps) => {
     const text = await readConfigFile(c.project, configFileUrl)
     if (text === undefined)
       throw new AppError('CONFIG_FILE_NOT_FOUND', `config file ${configFileUrl} not found`)
-    const problem =
-      Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES
-        ? `it is larger than ${MAX_CONFIG_FILE_BYTES} bytes`
-        : checkConfigurations(text)
+    const problem = configFileProblem(text)
     if (problem)
       throw new AppError(
         'CONFIG_FILE_INVALID',
@@ -62,27 +55,9 @@ export type ConfigService = ReturnType<typeof createConfigService>
 
 /**
  * `readConfigFile` over Object Storage (DESIGN section 8): the URL resolves in the cluster's
- * project, whatever project id it names. A URL that maps to no object reads as missing, as on
- * the real service. Stops after MAX_CONFIG_FILE_BYTES + 1 bytes: enough to tell it is too large.
+ * project, whatever project id it names; at most MAX_CONFIG_FILE_BYTES + 1 bytes are read.
  */
 export const readConfigFileFrom =
   (objects: Pick<ObjectStore, 'get'>) =>
-  async (project: string, url: string): Promise<string | undefined> => {
-    const at = resolveObjectUrl(url)
-    if (!at) return undefined
-    const found = await objects.get(project, at.bucket, at.key)
-    if (!found) return undefined
-    const chunks: Buffer[] = []
-    let bytes = 0
-    // Leaving the loop early destroys the stream, which releases the file or the connection.
-    for await (const chunk of found.body) {
-      const b = Buffer.from(chunk as Uint8Array)
-      chunks.push(b)
-      bytes += b.length
-      if (bytes > MAX_CONFIG_FILE_BYTES) break
-    }
-    // A multi-byte character cut at the limit decodes to U+FFFD, never to fewer bytes.
-    return Buffer.concat(chunks)
-      .subarray(0, MAX_CONFIG_FILE_BYTES + 1)
-      .toString('utf8')
-  }
+  (project: string, url: string): Promise<string | undefined> =>
+    readObjectText(objects, project, url, MAX_CONFIG_FILE_BYTES)

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MAX_CONFIG_FILE_BYTES } from '../../src/domain/config-text.js'
 import { api, BASE } from '../api/util.js'
 import { ADMIN_TOKEN, fixture, startTestServer, validBody, type TestServer } from '../helpers.js'
 
@@ -198,12 +199,20 @@ describe('files used when they are needed, and task runs', () => {
 
   it('ends in Terminated(Error) when the config file or the user script is missing, or the config file is wrong', async () => {
     await put('conf/bad.json', '{"configurations": "nope"}')
+    // Over the 1 MiB a config file may have: refused without being read whole.
+    await put(
+      'conf/huge.json',
+      JSON.stringify({ configurations: [], pad: 'x'.repeat(MAX_CONFIG_FILE_BYTES) }),
+    )
     const cases = {
       'no-conf': {
         config: { hdfsReplication: 2, hdfsBlockSize: 128, configFileUrl: `${URL_BASE}/conf/missing.json` },
       },
       'bad-conf': {
         config: { hdfsReplication: 2, hdfsBlockSize: 128, configFileUrl: `${URL_BASE}/conf/bad.json` },
+      },
+      'huge-conf': {
+        config: { hdfsReplication: 2, hdfsBlockSize: 128, configFileUrl: `${URL_BASE}/conf/huge.json` },
       },
       'no-script': {
         config: {
@@ -225,6 +234,10 @@ describe('files used when they are needed, and task runs', () => {
       message: `config file ${URL_BASE}/conf/missing.json not found`,
     })
     expect((await failure(ids['bad-conf'])).reason).toBe('CONFIG_FILE_INVALID')
+    expect(await failure(ids['huge-conf'])).toMatchObject({
+      reason: 'CONFIG_FILE_INVALID',
+      message: `config file ${URL_BASE}/conf/huge.json is not a configurations document: it is larger than ${MAX_CONFIG_FILE_BYTES} bytes`,
+    })
     expect((await failure(ids['bad-conf'])).message).toMatch(
       /^config file .*bad\.json is not a configurations document: /,
     )

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Clock } from '../../clock.js'
 import { Readable } from 'node:stream'
-import { checkConfigurations } from '../../domain/config-text.js'
+import { configFileProblem, MAX_CONFIG_FILE_BYTES } from '../../domain/config-text.js'
 import type { FaultKind } from '../../domain/faults.js'
 import type { InstallPlan, TaskPlan, VmPlan, VmRef } from '../../domain/plans.js'
 import type { ObjectStore } from '../../objects/object-store.js'
+import { readObjectText } from '../../objects/read-text.js'
 import { resolveObjectUrl } from '../../objects/url.js'
 import type { ObservedVm, OperationState, Provider, ProviderDeps, TaskState } from '../provider.js'
 import type { SimRecord, SimRecordStore } from './records.js'
@@ -185,16 +186,6 @@ export const createSimulatorProvider = ({
     })
   }
 
-  /** Reads a whole (small) object named by a spec URL, in the cluster's project; undefined when missing. */
-  const readText = async (project: string, url: string): Promise<string | undefined> => {
-    const at = resolveObjectUrl(url)
-    if (!at) return undefined
-    const found = await objects.get(project, at.bucket, at.key)
-    if (!found) return undefined
-    const chunks: Buffer[] = []
-    for await (const chunk of found.body) chunks.push(Buffer.from(chunk as Uint8Array))
-    return Buffer.concat(chunks).toString('utf8')
-  }
   const exists = async (project: string, url: string): Promise<boolean> => {
     const at = resolveObjectUrl(url)
     return !!at && (await objects.head(project, at.bucket, at.key)) !== undefined
@@ -203,10 +194,10 @@ export const createSimulatorProvider = ({
   /** What an installer fetches first (DESIGN section 8): the config file, the user script. */
   const installFailure = async (plan: InstallPlan): Promise<Failure | undefined> => {
     if (plan.configFileUrl !== undefined) {
-      const text = await readText(plan.project, plan.configFileUrl)
+      const text = await readObjectText(objects, plan.project, plan.configFileUrl, MAX_CONFIG_FILE_BYTES)
       if (text === undefined)
         return { reason: 'CONFIG_FILE_NOT_FOUND', error: `config file ${plan.configFileUrl} not found` }
-      const problem = checkConfigurations(text)
+      const problem = configFileProblem(text)
       if (problem)
         return {
           reason: 'CONFIG_FILE_INVALID',
