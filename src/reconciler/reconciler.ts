@@ -210,7 +210,15 @@ export const createReconciler = (opts: ReconcilerOptions) => {
   const fill = async (): Promise<number> => {
     const free = opts.concurrency - inflight.size
     if (free <= 0) return 0
-    const ids = await store.work.claim(owner, now(), leaseMs, free)
+    let ids: string[]
+    try {
+      ids = await store.work.claim(owner, now(), leaseMs, free)
+    } catch (err) {
+      // A deadlock or a lost connection while claiming: the passes under way must still be
+      // awaited, so this round claims nothing and the next poll tries again.
+      logger.warn({ err }, 'could not claim work; trying again at the next poll')
+      return 0
+    }
     for (const id of ids) {
       const p = reconcile(id).finally(() => {
         inflight.delete(id)

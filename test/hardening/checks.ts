@@ -148,21 +148,22 @@ export const createWriteCounter = async ({
   expect(tables).toEqual(
     expect.arrayContaining(['clusters', 'vms', 'events', 'credentials', 'faults', 'work', 'sim_ops']),
   )
-  await sql`create table fz_writes (n integer not null)`.execute(db)
-  await sql`insert into fz_writes (n) values (0)`.execute(db)
+  // One row per write, never one shared counter: a hot counter row makes the engine's concurrent
+  // transactions deadlock on PostgreSQL through the trigger itself.
+  await sql`create table fz_writes (at integer)`.execute(db)
   if (dialect === 'sqlite') {
     for (const table of tables)
       for (const op of ['insert', 'update', 'delete'])
         await sql
           .raw(
-            `create trigger fz_${op}_${table} after ${op} on "${table}" begin update fz_writes set n = n + 1; end`,
+            `create trigger fz_${op}_${table} after ${op} on "${table}" begin insert into fz_writes (at) values (1); end`,
           )
           .execute(db)
   } else {
     await sql
       .raw(
         'create function fz_count_write() returns trigger language plpgsql as ' +
-          '$$ begin update fz_writes set n = n + 1; return null; end $$',
+          '$$ begin insert into fz_writes (at) values (1); return null; end $$',
       )
       .execute(db)
     for (const table of tables)
@@ -176,7 +177,7 @@ export const createWriteCounter = async ({
   return {
     tables,
     async writes(): Promise<number> {
-      const { rows } = await sql<{ n: number | string }>`select n from fz_writes`.execute(db)
+      const { rows } = await sql<{ n: number | string }>`select count(*) as n from fz_writes`.execute(db)
       return Number(rows[0]!.n)
     },
   }

@@ -196,4 +196,22 @@ describe('reconciler against a slow or failing provider', () => {
     const report = await checkInvariants(s.store.database.db)
     expect(report.ok, formatInvariantReport(report)).toBe(true)
   })
+  it('waits for the passes under way when a claim fails, and claims again on the next drain', async () => {
+    s = await startTestServer({ timeScale: 0 })
+    await api(s).create(validBody({ name: 'first' }))
+    await api(s).create(validBody({ name: 'second' }))
+    // One cluster per claim, and the second claim fails as a deadlock would: the pass already
+    // started for one cluster must finish, and drain must return instead of throwing.
+    const realClaim = s.store.work.claim.bind(s.store.work)
+    let claims = 0
+    s.store.work.claim = (...args: Parameters<typeof realClaim>) =>
+      ++claims === 2 ? Promise.reject(new Error('deadlock detected')) : realClaim(...args)
+    const { reconciler } = reconcilerFor(() => sleep(30), { concurrency: 1 })
+    await expect(reconciler.drain()).resolves.toBe(1)
+    expect(reconciler.inFlight).toBe(0)
+    expect(claims).toBe(2)
+    await drive(reconciler, async () =>
+      (await api(s).list()).json().content.every((c: { status: string }) => c.status === 'Running'),
+    )
+  })
 })
