@@ -9,7 +9,10 @@ import {
   type ClusterRef,
   type ClusterSummary,
   type CreateClusterRequest,
+  type JobRequest,
   type Page,
+  type RerunRequest,
+  type RerunResponse,
   type WaitTarget,
 } from '../sdk/index.js'
 import { configsOutput, parseRole } from './config-files.js'
@@ -18,10 +21,12 @@ import { CLUSTERS_HELP, COMMAND_HELP } from './help.js'
 import {
   clusterColumns,
   clusterDetails,
+  details,
   eventColumns,
   makeColors,
   parseFormat,
   refColumns,
+  requestColumns,
   serialize,
   table,
   taskColumns,
@@ -82,6 +87,16 @@ const OPTIONS = {
   role: { type: 'string' },
   task: { type: 'string' },
   follow: { type: 'boolean' },
+  'api-key': { type: 'string' },
+  'worker-count': { type: 'string' },
+  'worker-volume-size': { type: 'string' },
+  'hdfs-replication': { type: 'string' },
+  'hdfs-block-size': { type: 'string' },
+  'deploy-mode': { type: 'string' },
+  'exec-opts': { type: 'string' },
+  'exec-params': { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  verbose: { type: 'boolean' },
 } as const
 type Flag = keyof typeof OPTIONS
 type Values = { [K in Flag]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string | boolean }
@@ -98,8 +113,14 @@ const COMMON: Flag[] = [
 const WAIT: Flag[] = ['wait', 'timeout', 'poll-interval']
 const PAGING: Flag[] = ['sort', 'page', 'size', 'all-pages']
 
-/** Per command: its own flags and whether it takes a cluster id. */
-const COMMANDS: Record<string, { flags: Flag[]; id: boolean }> = {
+/**
+ * Per command: its own flags, whether it takes a cluster id, the verbs that come before the id
+ * (`api-key issue ID`) and the name of an optional argument after it (`requests ID [REQUEST]`).
+ */
+const COMMANDS: Record<
+  string,
+  { flags: Flag[]; id: boolean; actions?: readonly string[]; optional?: string }
+> = {
   create: { flags: ['file', 'dry-run', ...WAIT], id: false },
   get: { flags: [], id: true },
   list: { flags: ['name', 'api-key-status', 'exclude-terminated', ...PAGING], id: false },
@@ -111,6 +132,23 @@ const COMMANDS: Record<string, { flags: Flag[]; id: boolean }> = {
   configs: { flags: ['role', 'file'], id: true },
   tasks: { flags: ['page', 'size'], id: true },
   logs: { flags: ['task', 'follow', 'poll-interval'], id: true },
+  'api-key': { flags: [], id: true, actions: ['issue', 'revoke'] },
+  rerun: {
+    flags: [
+      'api-key',
+      'worker-count',
+      'worker-volume-size',
+      'hdfs-replication',
+      'hdfs-block-size',
+      'deploy-mode',
+      'exec-opts',
+      'exec-params',
+      'idempotency-key',
+      ...WAIT,
+    ],
+    id: true,
+  },
+  requests: { flags: ['api-key', 'verbose', 'page', 'size'], id: true, optional: 'REQUEST' },
 }
 
 /** `90s`, `10m`, `1h`, `500ms`; a bare number is seconds. */
@@ -131,6 +169,15 @@ const parseIntFlag = (
   const n = Number(raw)
   if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > max)
     throw new UsageError(`--${flag} must be an integer in ${min}..${max} (got "${raw}")`)
+  return n
+}
+
+/** An integer of any size the server may judge: the re-run's ranges are the server's to check. */
+const parseInteger = (flag: string, raw: string | undefined): number | undefined => {
+  if (raw === undefined) return undefined
+  const n = Number(raw.trim())
+  if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${flag} must be an integer (got "${raw}")`)
   return n
 }
 
@@ -185,11 +232,24 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
     for (const flag of Object.keys(values) as Flag[])
       if (!COMMON.includes(flag) && !spec.flags.includes(flag))
         throw new UsageError(`--${flag} is not an option of "clusters ${sub}"`)
-    if (spec.id && positionals.length !== 1)
+    let action: string | undefined
+    if (spec.actions) {
+      action = positionals.shift()
+      if (action === undefined || !spec.actions.includes(action))
+        throw new UsageError(
+          `"clusters ${sub}" needs ${spec.actions.join(' or ')} first (got ${action === undefined ? 'nothing' : `"${action}"`})`,
+        )
+    }
+    if (spec.optional && (positionals.length < 1 || positionals.length > 2))
+      throw new UsageError(
+        `"clusters ${sub}" needs a cluster ID and at most one ${spec.optional} (got ${positionals.length} arguments)`,
+      )
+    if (spec.id && !spec.optional && positionals.length !== 1)
       throw new UsageError(`"clusters ${sub}" needs exactly one cluster ID (got ${positionals.length})`)
     if (!spec.id && positionals.length > 0)
       throw new UsageError(`"clusters ${sub}" takes no arguments (got "${positionals.join(' ')}")`)
     const id = positionals[0] ?? ''
+    const second = positionals[1]
     const format = parseFormat(str(values.output))
     const maxRetries = parseIntFlag('max-retries', str(values['max-retries']), 0, 20)
     const wait = values.wait === true
@@ -204,6 +264,18 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
       throw new UsageError(`"clusters ${sub}" needs --count N`)
     if (values['all-pages'] && page !== undefined)
       throw new UsageError('give --page or --all-pages, not both')
+    // The key of a job cluster: from the environment rather than argv, so a nightly job does not
+    // show it in ps. Never echoed, not even in an error.
+    const apiKey = str(values['api-key']) || io.env.HADOOP_ECO_API_KEY || undefined
+    if ((sub === 'rerun' || sub === 'requests') && apiKey === undefined)
+      throw new UsageError(
+        `"clusters ${sub}" needs the cluster's API key: --api-key K or HADOOP_ECO_API_KEY (issue one with "clusters api-key issue ${id}")`,
+      )
+    if (sub === 'requests' && second === undefined && values.verbose)
+      throw new UsageError('--verbose shows one request: give its REQUEST id')
+    if (sub === 'requests' && second !== undefined && (page !== undefined || size !== undefined))
+      throw new UsageError('--page and --size page the list: give no REQUEST id with them')
+    const rerunBody = sub === 'rerun' ? rerunOverrides(values) : undefined
 
     // Everything that can be checked locally is checked before any request is made.
     let body: Record<string, unknown> | undefined
@@ -261,6 +333,36 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
         if (e instanceof ClusterEndedError)
           progress.done(false, `${e.cluster.name} ended ${e.cluster.status}`)
         else progress.stop()
+        throw e
+      } finally {
+        process.off('SIGINT', onSigint)
+      }
+    }
+
+    /** rerun --wait: follows the request until it ends; the caller maps Fail to exit 6. */
+    const followRequest = async (res: RerunResponse, key: string): Promise<JobRequest> => {
+      const progress = createProgress(io.stderr, colors, res.clusterName, Date.now, 'Processing')
+      const onSigint = () => {
+        progress.stop()
+        io.stderr.write(
+          `interrupted: the re-run goes on; see "hadoop-eco clusters requests ${res.clusterId} ${res.requestId}"\n`,
+        )
+        process.exit(EXIT.INTERRUPTED)
+      }
+      process.once('SIGINT', onSigint)
+      try {
+        const r = await client.clusters.requests.waitFor(res.clusterId, res.requestId, {
+          apiKey: key,
+          timeout,
+          ...(interval === undefined ? {} : { interval }),
+          onChange: (req) => progress.update({ name: req.clusterName, status: req.requestStatus }),
+        })
+        const ok = r.requestStatus === 'Success'
+        progress.done(ok, `${r.clusterName} re-run ${r.requestId} ${r.requestStatus}: ${r.requestResult}`)
+        if (!ok) io.stderr.write(colors.dim(`see why: hadoop-eco clusters tasks ${r.clusterId}\n`))
+        return r
+      } catch (e) {
+        progress.stop()
         throw e
       } finally {
         process.off('SIGINT', onSigint)
@@ -409,6 +511,56 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
         showCluster(await follow(ref, 'Running'))
         return EXIT.OK
       }
+      case 'api-key': {
+        if (action === 'revoke') {
+          await client.clusters.apiKey.revoke(id)
+          out({ clusterId: id, revoked: true }, () => `revoked the API key of cluster ${id}\n`)
+          return EXIT.OK
+        }
+        const issued = await client.clusters.apiKey.issue(id)
+        // The key alone on stdout, so KEY=$(hadoop-eco clusters api-key issue ID) captures it.
+        out(issued, () => `${issued.apiKey}\n`)
+        io.stderr.write(
+          colors.dim(`this is the only time the key is shown: store it now (e.g. for HADOOP_ECO_API_KEY)\n`),
+        )
+        return EXIT.OK
+      }
+      case 'rerun': {
+        const key = apiKey as string
+        const idempotencyKey = str(values['idempotency-key'])
+        const res = await client.clusters.rerun(
+          id,
+          { apiKey: key, ...rerunBody },
+          idempotencyKey === undefined ? undefined : { idempotencyKey },
+        )
+        if (!wait) {
+          out(res, () => details(res, outColors))
+          return EXIT.OK
+        }
+        io.stderr.write(`re-running ${res.clusterName} (request ${res.requestId}); waiting for it to end\n`)
+        const final = await followRequest(res, key)
+        out(final, () => details(final, outColors))
+        return final.requestStatus === 'Success' ? EXIT.OK : EXIT.CLUSTER_FAILED
+      }
+      case 'requests': {
+        const key = apiKey as string
+        if (second !== undefined) {
+          const r = await client.clusters.requests.get(id, second, {
+            apiKey: key,
+            verbose: values.verbose === true,
+          })
+          out(r, () => details(r, outColors))
+          return EXIT.OK
+        }
+        const one = page !== undefined || size !== undefined
+        const { items } = await collect(
+          (n) => client.clusters.requests.list(id, { apiKey: key, page: n, size: size ?? 1000 }),
+          !one,
+          page ?? 0,
+        )
+        out(items, () => table(items, requestColumns(outColors), outColors))
+        return EXIT.OK
+      }
       default:
         throw new UsageError(`unknown command "clusters ${sub}"`)
     }
@@ -416,6 +568,32 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
     report(e, sub, io, colors)
     return exitCodeFor(e)
   }
+}
+
+/** The re-run's body from its flags; only the flags given, so the rest keep the cluster's values. */
+const rerunOverrides = (values: Values): RerunRequest => {
+  const body: RerunRequest = {}
+  const ints = [
+    ['worker-count', 'workerCnt'],
+    ['worker-volume-size', 'workerVolumeSize'],
+    ['hdfs-replication', 'configHdfsReplication'],
+    ['hdfs-block-size', 'configHdfsBlockSize'],
+  ] as const
+  for (const [flag, field] of ints) {
+    const n = parseInteger(flag, str(values[flag]))
+    if (n !== undefined) body[field] = n
+  }
+  const mode = str(values['deploy-mode'])
+  if (mode !== undefined) {
+    if (mode !== 'cluster' && mode !== 'client')
+      throw new UsageError(`--deploy-mode must be cluster or client (got "${mode}")`)
+    body.userTaskDeployMode = mode
+  }
+  const opts = str(values['exec-opts'])
+  if (opts !== undefined) body.userTaskExecOpts = opts
+  const params = str(values['exec-params'])
+  if (params !== undefined) body.userTaskExecParams = params
+  return body
 }
 
 const pageHint = <T>(io: CliIO, colors: Colors, p: Page<T>, noun: string) => {

@@ -4,6 +4,7 @@ import {
   ClusterEndedError,
   ConflictError,
   ConnectionError,
+  ForbiddenError,
   NotFoundError,
   UnauthorizedError,
   WaitTimeoutError,
@@ -19,13 +20,16 @@ export const EXIT = {
   ERROR: 1,
   /** Bad command line, unreadable or invalid spec file, missing endpoint or credential. */
   USAGE: 2,
-  /** 401: the credential is missing, wrong or revoked. */
+  /** 401: the credential is missing, wrong or revoked; 403: a job cluster's API key is wrong or revoked. */
   AUTH: 3,
   /** 404: no such cluster. */
   NOT_FOUND: 4,
-  /** 409: the cluster name is in use. */
+  /** 409: the cluster name is in use, or the cluster is busy (a re-run of a live cluster). */
   CONFLICT: 5,
-  /** --wait: the cluster ended Terminated(Error) (or terminated before reaching the target). */
+  /**
+   * --wait: the cluster ended Terminated(Error) (or terminated before reaching the target), or
+   * a re-run ended Fail.
+   */
   CLUSTER_FAILED: 6,
   /** 400 (and 413, 415, 422): the server rejected the request; the field list is printed. */
   REJECTED: 7,
@@ -38,10 +42,10 @@ export const EXIT = {
 } as const
 
 export const EXIT_CODES_HELP = `Exit codes:
-  0  success                        5  conflict (409, name in use)
-  1  error (5xx, 429, unexpected)   6  --wait: cluster ended in error (Terminated(Error))
+  0  success                        5  conflict (409: name in use, cluster busy)
+  1  error (5xx, 429, unexpected)   6  --wait: Terminated(Error), or a re-run ended Fail
   2  usage (flags, spec file)       7  request rejected (400: field list printed)
-  3  authentication failed (401)    8  --wait: timed out
+  3  auth failed (401, 403)         8  --wait: timed out
   4  not found (404)                9  endpoint unreachable
 `
 
@@ -52,7 +56,7 @@ export class UsageError extends Error {
 
 export const exitCodeFor = (e: unknown): number => {
   if (e instanceof UsageError) return EXIT.USAGE
-  if (e instanceof UnauthorizedError) return EXIT.AUTH
+  if (e instanceof UnauthorizedError || e instanceof ForbiddenError) return EXIT.AUTH
   if (e instanceof NotFoundError) return EXIT.NOT_FOUND
   if (e instanceof ConflictError) return EXIT.CONFLICT
   if (e instanceof ClusterEndedError) return EXIT.CLUSTER_FAILED

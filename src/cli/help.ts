@@ -10,6 +10,9 @@ const CONNECTION = `Connection options (every command):
   --max-retries N              retries of 429, 5xx and connection failures (default 2)
   -h, --help                   this help`
 
+const API_KEY = `  --api-key KEY                the cluster's API key (or HADOOP_ECO_API_KEY: safer, since flags
+                               are visible to other users in ps)`
+
 const WAIT = `  --wait                       follow the status live until the operation ends
   --timeout DURATION           give up waiting after this long (default 30m; e.g. 90s, 10m, 1h)
   --poll-interval DURATION     how often to look (default: from 250ms, slowing down to 2s)`
@@ -30,6 +33,9 @@ Commands:
   configs ID [--role R] [--file NAME]    the configuration files its nodes get
   tasks ID                               the runs of a cluster's userTask, newest first
   logs ID [--task T] [--follow]          a task run's log (the latest run by default)
+  api-key issue|revoke ID                issue or revoke a job cluster's API key
+  rerun ID [--worker-count N] [--wait]   run a terminated job cluster again
+  requests ID [REQUEST] [--verbose]      a job cluster's re-runs, or one of them
 
 ${CONNECTION}
 
@@ -240,6 +246,79 @@ ${CONNECTION}
 Examples:
   hadoop-eco clusters tasks "$ID"
   hadoop-eco clusters tasks "$ID" -o json | jq -r '.[0].status'
+`,
+  'api-key': `Usage: hadoop-eco clusters api-key issue|revoke ID [options]
+
+A job cluster's Open API key: what "clusters rerun" and "clusters requests" need to run the
+cluster again and follow its runs. A hadoop cluster created with a hive or spark userTask can
+have one key at a time (its apiKeyStatus is "possible"; "applied" once issued).
+
+  issue ID                     issue the key and print it on stdout, alone (with -o json or
+                               yaml: {"clusterId", "apiKey"}). It is shown this once only:
+                               store it (a secret store, HADOOP_ECO_API_KEY). Exits 5 when
+                               the cluster cannot have a key now (API_KEY_NOT_POSSIBLE).
+  revoke ID                    revoke the key (nothing to do when none is issued); runs with
+                               it are refused from then on (exit 3)
+
+${CONNECTION}
+
+Examples:
+  export HADOOP_ECO_API_KEY=$(hadoop-eco clusters api-key issue "$ID")
+  hadoop-eco clusters api-key issue "$ID" -o json | jq -r .apiKey > key.txt
+  hadoop-eco clusters api-key revoke "$ID"
+`,
+  rerun: `Usage: hadoop-eco clusters rerun ID [overrides] [--wait] [options]
+
+Runs a terminated job cluster again (a hadoop cluster with a hive or spark userTask): the same
+cluster, with new VMs, goes Initializing -> ... -> Running, runs its task with the overrides
+below, and ends by its terminationPolicy. Prints the request (its requestId and the settings it
+runs with). Needs the cluster's API key ("clusters api-key issue"). A cluster that is not
+terminated exits 5 (CLUSTER_BUSY); a wrong or revoked key exits 3.
+
+Overrides (each optional; the rest keep the cluster's values; the server checks the ranges):
+  --worker-count N             workers for this run (at least the HDFS replication)
+  --worker-volume-size GB      volume size of each worker
+  --hdfs-replication N         HDFS replication
+  --hdfs-block-size MB         HDFS block size
+  --deploy-mode cluster|client spark tasks only
+  --exec-opts S                the task's options (spark-submit or hive)
+  --exec-params S              the task's parameters
+                               (a value that starts with "-" needs the = form:
+                               --exec-opts='--num-executors 4')
+
+Options:
+${API_KEY}
+  --idempotency-key K          send the same key to make a retried command run once (the
+                               server replays the first answer for 24 hours)
+${WAIT}
+                               (with --wait the command follows the request: it exits 0 when
+                               the run succeeds, 6 when it fails, and prints the final request)
+
+${CONNECTION}
+
+Examples:
+  export HADOOP_ECO_API_KEY=...   # from "clusters api-key issue"
+  hadoop-eco clusters rerun "$ID" --wait
+  hadoop-eco clusters rerun "$ID" --worker-count 5 --exec-params="--date $(date +%F)" --wait --timeout 2h
+  hadoop-eco clusters rerun "$ID" --idempotency-key "nightly-$(date +%F)" -o json | jq -r .requestId
+`,
+  requests: `Usage: hadoop-eco clusters requests ID [REQUEST] [options]
+
+Without REQUEST: a job cluster's re-runs, newest first (request id, status, result). With
+REQUEST: that one; --verbose adds what it ran with (clusterMeta: the VMs and the task).
+A status is Processing, Success or Fail. Needs the cluster's API key.
+
+Options:
+${API_KEY}
+  --verbose                    with REQUEST: add clusterMeta
+  --page N --size N            one page of the list instead of every request
+
+${CONNECTION}
+
+Examples:
+  hadoop-eco clusters requests "$ID"
+  hadoop-eco clusters requests "$ID" "$REQUEST" --verbose
+  hadoop-eco clusters requests "$ID" -o json | jq -r '.[0].requestStatus'
 `,
   logs: `Usage: hadoop-eco clusters logs ID [--task T] [--follow] [options]
 

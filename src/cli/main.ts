@@ -30,6 +30,9 @@ HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/c
   clusters configs ID [--role R] [--file NAME]   the configuration files its nodes get
   clusters tasks ID                              the runs of its userTask
   clusters logs ID [--task T] [--follow]         a task run's log
+  clusters api-key issue|revoke ID               a job cluster's API key
+  clusters rerun ID [--worker-count N] [--wait]  run a terminated job cluster again
+  clusters requests ID [REQUEST]                 a job cluster's re-runs
     -o table|json|yaml, --endpoint URL, --profile NAME; "hadoop-eco clusters CMD --help" for more
   objects put FILE URL                           upload a file to Object Storage
   objects get URL [FILE]                         download an object (to stdout without FILE)

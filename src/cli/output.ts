@@ -1,5 +1,13 @@
 import { stringify as toYaml } from 'yaml'
-import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, TaskRun, Vm } from '../sdk/index.js'
+import type {
+  Cluster,
+  ClusterEvent,
+  ClusterRef,
+  ClusterSummary,
+  JobRequest,
+  TaskRun,
+  Vm,
+} from '../sdk/index.js'
 import { UsageError } from './exit-codes.js'
 
 export type Format = 'table' | 'json' | 'yaml'
@@ -22,10 +30,11 @@ export const makeColors = (stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv) 
     yellow: wrap(33, 39),
     cyan: wrap(36, 39),
   }
+  // Cluster statuses, and a re-run's Success and Fail.
   const status = (s: string) =>
-    s === 'Running'
+    s === 'Running' || s === 'Success'
       ? c.green(s)
-      : s === 'Terminated(Error)'
+      : s === 'Terminated(Error)' || s === 'Fail'
         ? c.red(s)
         : s.startsWith('Terminated(')
           ? c.dim(s)
@@ -112,6 +121,16 @@ export const taskColumns = (colors: Colors): Column<TaskRun>[] => [
   { header: 'MESSAGE', value: (r) => r.message ?? '' },
 ]
 
+export const requestColumns = (colors: Colors): Column<JobRequest>[] => [
+  { header: 'REQUEST ID', value: (r) => r.requestId },
+  {
+    header: 'STATUS',
+    value: (r) => r.requestStatus,
+    paint: (t, r) => t.replace(r.requestStatus, colors.status(r.requestStatus)),
+  },
+  { header: 'RESULT', value: (r) => r.requestResult },
+]
+
 export const refColumns = (colors: Colors): Column<ClusterRef>[] => [
   { header: 'ID', value: (r) => r.id },
   { header: 'NAME', value: (r) => r.name },
@@ -119,7 +138,13 @@ export const refColumns = (colors: Colors): Column<ClusterRef>[] => [
 ]
 
 /** A cluster as aligned `key  value` lines; nested objects become `config.hdfsReplication`. */
-export const clusterDetails = (c: Cluster, colors: Colors): string => {
+export const clusterDetails = (c: Cluster, colors: Colors): string => details(c, colors)
+
+/**
+ * Any answer as aligned `key  value` lines (a re-run, a request and its
+ * `clusterMeta.worker_vm.count`), as {@link clusterDetails} shows a cluster.
+ */
+export const details = (c: object, colors: Colors): string => {
   const rows: [string, string][] = []
   const walk = (prefix: string, value: unknown) => {
     if (value === undefined) return
@@ -137,7 +162,10 @@ export const clusterDetails = (c: Cluster, colors: Colors): string => {
   walk('', c)
   const width = Math.max(...rows.map(([k]) => k.length))
   return `${rows
-    .map(([k, v]) => `${colors.dim(k.padEnd(width))}  ${k === 'status' ? colors.status(v) : v}`)
+    .map(
+      ([k, v]) =>
+        `${colors.dim(k.padEnd(width))}  ${k === 'status' || k === 'requestStatus' ? colors.status(v) : v}`,
+    )
     .join('\n')}\n`
 }
 

@@ -3,9 +3,12 @@ import type { Colors } from './output.js'
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
+/** What the display follows: a cluster, or a re-run shown by its cluster's name. */
+export type Tracked = Pick<Cluster, 'name'> & { status: string }
+
 export interface Progress {
   /** Feed every state seen; prints when the status changes. */
-  update(cluster: Cluster): void
+  update(cluster: Tracked): void
   /** Ends the display with a final line. */
   done(ok: boolean, text: string): void
   /** Clears the spinner line without a final message (errors print their own). */

@@ -2,6 +2,8 @@ import { ClusterEndedError, WaitTimeoutError } from './errors.js'
 import { Objects } from './objects.js'
 import { abortableSleep, createTransport, type Transport, type TransportConfig } from './transport.js'
 import type {
+  ApiKey,
+  ApiKeyParams,
   Cluster,
   ClusterConfigs,
   ClusterEvent,
@@ -9,11 +11,16 @@ import type {
   ClusterStatus,
   ClusterSummary,
   CreateClusterRequest,
+  GetJobRequestParams,
+  JobRequest,
   ListClustersParams,
   ListEventsParams,
+  ListJobRequestsParams,
   ListVmsParams,
   Page,
   RequestOptions,
+  RerunParams,
+  RerunResponse,
   ScaleRequest,
   TaskRun,
   Vm,
@@ -78,6 +85,22 @@ export interface WaitOptions {
 }
 
 /**
+ * Options of {@link JobRequests.waitFor}: the cluster's key, and the same timing as
+ * {@link WaitOptions}.
+ * @example
+ * const opts: WaitForRequestOptions = { apiKey, timeout: 3_600_000, onChange: (r) => console.log(r.requestStatus) }
+ */
+export interface WaitForRequestOptions extends ApiKeyParams {
+  /** Give up after this many milliseconds (default 30 minutes). */
+  timeout?: number
+  /** A fixed poll interval in milliseconds; by default as {@link WaitOptions.interval}. */
+  interval?: number
+  /** Called with the first state seen and then on every status change. */
+  onChange?: (request: JobRequest, previous: JobRequest | undefined) => void | Promise<void>
+  signal?: AbortSignal
+}
+
+/**
  * Whether a status is final (`Terminated(User)`, `Terminated(UserCommand)`, `Terminated(Error)`).
  * @example
  * if (isTerminatedStatus(cluster.status)) console.log('gone')
@@ -91,6 +114,34 @@ const enc = encodeURIComponent
 const scaleBody = (count: number | ScaleRequest): ScaleRequest =>
   typeof count === 'number' ? { scaleCnt: count } : count
 
+/**
+ * The delays between polls: a fixed interval when asked for; otherwise quick polls that slow
+ * down to `pollIntervalMs`, and quicken again after each change (`reset`), so short steps are
+ * seen without hammering long ones.
+ */
+const pollDelays = (interval: number | undefined, pollIntervalMs: number) => {
+  const slowest = Math.max(10, interval ?? pollIntervalMs)
+  const quickest = interval !== undefined ? slowest : Math.min(250, slowest)
+  let delay = quickest
+  return {
+    reset: () => {
+      delay = quickest
+    },
+    next: () => {
+      const d = delay
+      delay = Math.min(slowest, Math.round(delay * 1.5))
+      return d
+    },
+  }
+}
+
+/**
+ * The `Hadoop-Eco-Api-Key` header. A missing key sends no header (the server answers 401
+ * `API_KEY_REQUIRED`) rather than the text "undefined", which would read as a wrong key.
+ */
+const keyHeader = (apiKey: string | undefined): Record<string, string> =>
+  typeof apiKey === 'string' && apiKey !== '' ? { 'hadoop-eco-api-key': apiKey } : {}
+
 const matcher = (target: WaitTarget): ((c: Cluster) => boolean) => {
   if (typeof target === 'function') return target
   const wanted: readonly string[] = typeof target === 'string' ? [target] : target
@@ -98,15 +149,138 @@ const matcher = (target: WaitTarget): ((c: Cluster) => boolean) => {
 }
 
 /**
+ * A job cluster's Open API key (extension: the real service issues keys in its console), on
+ * `client.clusters.apiKey`. The key lets {@link Clusters.rerun} run the cluster again.
+ * @example
+ * const { apiKey } = await client.clusters.apiKey.issue(id)
+ * await client.clusters.apiKey.revoke(id)
+ */
+export class ApiKeys {
+  /** @internal */
+  constructor(private readonly send: Transport) {}
+
+  /**
+   * Issues the cluster's key; the answer is the only time it is shown. The cluster's
+   * `apiKeyStatus` must be `possible` (else 409 `API_KEY_NOT_POSSIBLE`); it is `applied` after.
+   * @example
+   * const { apiKey } = await client.clusters.apiKey.issue(id)
+   * await secrets.put(`hadoop-eco/${id}`, apiKey)
+   */
+  issue(id: string, options?: RequestOptions): Promise<ApiKey> {
+    return this.send({ method: 'POST', path: `${BASE}/${enc(id)}/api-key`, options })
+  }
+
+  /**
+   * Revokes the cluster's key (a no-op when none is issued); `apiKeyStatus` is `possible` again.
+   * @example
+   * await client.clusters.apiKey.revoke(id)
+   */
+  async revoke(id: string, options?: RequestOptions): Promise<void> {
+    await this.send({ method: 'DELETE', path: `${BASE}/${enc(id)}/api-key`, options })
+  }
+}
+
+/**
+ * The re-runs of a job cluster, on `client.clusters.requests`. Every call needs the
+ * cluster's Open API key.
+ * @example
+ * const { requestId } = await client.clusters.rerun(id, { apiKey })
+ * const done = await client.clusters.requests.waitFor(id, requestId, { apiKey })
+ */
+export class JobRequests {
+  /** @internal */
+  constructor(
+    private readonly send: Transport,
+    private readonly pollIntervalMs: number,
+  ) {}
+
+  /**
+   * One re-run; with `verbose` also `clusterMeta`, what it ran with. An unknown request id is
+   * a 404 `REQUEST_NOT_FOUND`.
+   * @example
+   * const r = await client.clusters.requests.get(id, requestId, { apiKey, verbose: true })
+   * console.log(r.requestStatus, r.clusterMeta?.worker_vm.count)
+   */
+  get(
+    id: string,
+    requestId: string,
+    params: GetJobRequestParams,
+    options?: RequestOptions,
+  ): Promise<JobRequest> {
+    return this.send({
+      method: 'GET',
+      path: `${BASE}/${enc(id)}/requests/${enc(requestId)}`,
+      query: { verbose: params.verbose ? true : undefined },
+      headers: keyHeader(params.apiKey),
+      options,
+    })
+  }
+
+  /**
+   * One page of the cluster's re-runs, newest first (extension), without `clusterMeta`.
+   * @example
+   * const { content } = await client.clusters.requests.list(id, { apiKey, size: 10 })
+   * for (const r of content) console.log(r.requestId, r.requestStatus)
+   */
+  list(id: string, params: ListJobRequestsParams, options?: RequestOptions): Promise<Page<JobRequest>> {
+    return this.send({
+      method: 'GET',
+      path: `${BASE}/${enc(id)}/requests`,
+      query: { page: params.page, size: params.size },
+      headers: keyHeader(params.apiKey),
+      options,
+    })
+  }
+
+  /**
+   * Polls the request until it is no longer `Processing` and returns it: a `Fail` is returned
+   * too, not thrown (look at `requestStatus` and `requestResult`). Throws
+   * {@link WaitTimeoutError} (with `request`, the last state seen) after `timeout`.
+   * @example
+   * const r = await client.clusters.requests.waitFor(id, requestId, { apiKey, timeout: 60 * 60_000 })
+   * if (r.requestStatus !== 'Success') throw new Error(r.requestResult)
+   */
+  async waitFor(id: string, requestId: string, options: WaitForRequestOptions): Promise<JobRequest> {
+    const timeout = options.timeout ?? 30 * 60_000
+    const deadline = Date.now() + timeout
+    const delays = pollDelays(options.interval, this.pollIntervalMs)
+    let last: JobRequest | undefined
+    for (;;) {
+      const request = await this.get(id, requestId, { apiKey: options.apiKey }, { signal: options.signal })
+      if (!last || last.requestStatus !== request.requestStatus) {
+        await options.onChange?.(request, last)
+        delays.reset()
+      }
+      last = request
+      if (request.requestStatus !== 'Processing') return request
+      const left = deadline - Date.now()
+      if (left <= 0) throw new WaitTimeoutError(id, undefined, timeout, request)
+      await abortableSleep(Math.min(delays.next(), left), options.signal)
+    }
+  }
+}
+
+/**
  * The seven operations of the Hadoop Eco Open API plus the events extension, on
- * `client.clusters`.
+ * `client.clusters`; a job cluster's key and re-runs on `apiKey`, `rerun` and `requests`.
  * @example
  * const { id } = await client.clusters.create(spec)
  * const page = await client.clusters.vms(id, { sort: 'name,asc' })
  */
 export class Clusters {
+  /** Issue and revoke a job cluster's Open API key. */
+  readonly apiKey: ApiKeys
+  /** Follow a job cluster's re-runs. */
+  readonly requests: JobRequests
+
   /** @internal */
-  constructor(private readonly send: Transport) {}
+  constructor(
+    private readonly send: Transport,
+    pollIntervalMs = 2000,
+  ) {
+    this.apiKey = new ApiKeys(send)
+    this.requests = new JobRequests(send, pollIntervalMs)
+  }
 
   /**
    * Creates a cluster; it starts `Initializing`.
@@ -251,6 +425,27 @@ export class Clusters {
   }
 
   /**
+   * Runs a terminated job cluster (a `hadoop` cluster with a hive or spark userTask) again,
+   * with its Open API key and optional overrides. The same cluster goes through its lifecycle
+   * again, runs its task and ends by its `terminationPolicy`; follow the answer's `requestId`
+   * with {@link JobRequests.waitFor}. A cluster that is not terminated answers 409
+   * `CLUSTER_BUSY`; a wrong or revoked key 403 `API_KEY_INVALID` ({@link ForbiddenError}).
+   * @example
+   * const { requestId } = await client.clusters.rerun(id, { apiKey, workerCnt: 5 }, { idempotencyKey: 'nightly-2026-11-28' })
+   * const r = await client.clusters.requests.waitFor(id, requestId, { apiKey })
+   */
+  rerun(id: string, params: RerunParams, options?: RequestOptions): Promise<RerunResponse> {
+    const { apiKey, ...body } = params
+    return this.send({
+      method: 'POST',
+      path: `${BASE}/${enc(id)}`,
+      body,
+      headers: keyHeader(apiKey),
+      options,
+    })
+  }
+
+  /**
    * The rendered Hadoop configuration (extension): every file each role's nodes get, with its
    * absolute path. A cluster whose `config.configFileUrl` names no object, or no configurations
    * document, answers 409 (`CONFIG_FILE_NOT_FOUND`, `CONFIG_FILE_INVALID`).
@@ -314,7 +509,7 @@ export class HadoopEcoClient {
       headers: options.headers ?? {},
       fetch: fetchImpl,
     }
-    this.clusters = new Clusters(createTransport(transport))
+    this.clusters = new Clusters(createTransport(transport), this.pollIntervalMs)
     this.objects = new Objects(transport)
   }
 
@@ -331,26 +526,20 @@ export class HadoopEcoClient {
     const matches = matcher(target)
     const timeout = options.timeout ?? 30 * 60_000
     const deadline = Date.now() + timeout
-    // A fixed interval when asked for; otherwise quick polls that slow down to pollIntervalMs,
-    // and quicken again after each change, so short steps are seen without hammering long ones.
-    const fixed = options.interval !== undefined
-    const slowest = Math.max(10, options.interval ?? this.pollIntervalMs)
-    const quickest = fixed ? slowest : Math.min(250, slowest)
-    let delay = quickest
+    const delays = pollDelays(options.interval, this.pollIntervalMs)
     let last: Cluster | undefined
     for (;;) {
       const cluster = await this.clusters.get(id, { signal: options.signal })
       if (!last || last.status !== cluster.status) {
         await options.onChange?.(cluster, last)
-        delay = quickest
+        delays.reset()
       }
       last = cluster
       if (matches(cluster)) return cluster
       if (isTerminatedStatus(cluster.status)) throw new ClusterEndedError(cluster)
       const left = deadline - Date.now()
       if (left <= 0) throw new WaitTimeoutError(id, cluster, timeout)
-      await abortableSleep(Math.min(delay, left), options.signal)
-      delay = Math.min(slowest, Math.round(delay * 1.5))
+      await abortableSleep(Math.min(delays.next(), left), options.signal)
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Cluster, ErrorBody, FieldError } from './types.js'
+import type { Cluster, ErrorBody, FieldError, JobRequest } from './types.js'
 
 /**
  * The root of every error the SDK throws, so one `instanceof` catches them all.
@@ -84,12 +84,23 @@ export class BadRequestError extends ApiError {
 }
 
 /**
- * 401: the credential is missing, wrong or revoked.
+ * 401: the credential is missing, wrong or revoked, or a job-cluster call came without its
+ * Open API key (`API_KEY_REQUIRED`).
  * @example
  * catch (e) { if (e instanceof UnauthorizedError) console.error('check HADOOP_ECO_CREDENTIAL_ID/SECRET') }
  */
 export class UnauthorizedError extends ApiError {
   override name = 'UnauthorizedError'
+}
+
+/**
+ * 403: the credential is fine but this call is not allowed with what it carries: a job
+ * cluster's Open API key that is wrong or revoked (`API_KEY_INVALID`).
+ * @example
+ * catch (e) { if (e instanceof ForbiddenError && e.code === 'API_KEY_INVALID') console.error('issue a new key') }
+ */
+export class ForbiddenError extends ApiError {
+  override name = 'ForbiddenError'
 }
 
 /**
@@ -158,9 +169,10 @@ export class ConnectionError extends HadoopEcoError {
 }
 
 /**
- * `waitFor` gave up: the timeout passed before the cluster matched. `cluster` is the last state seen.
+ * A wait gave up: the timeout passed first. From `waitFor`, `cluster` is the last state seen;
+ * from `clusters.requests.waitFor`, `request` is (and `cluster` is undefined).
  * @example
- * catch (e) { if (e instanceof WaitTimeoutError) console.error(`still ${e.cluster?.status}`) }
+ * catch (e) { if (e instanceof WaitTimeoutError) console.error(`still ${e.cluster?.status ?? e.request?.requestStatus}`) }
  */
 export class WaitTimeoutError extends HadoopEcoError {
   override name = 'WaitTimeoutError'
@@ -168,10 +180,13 @@ export class WaitTimeoutError extends HadoopEcoError {
     readonly clusterId: string,
     readonly cluster: Cluster | undefined,
     timeoutMs: number,
+    readonly request?: JobRequest,
   ) {
     super(
-      `cluster ${clusterId} did not reach the expected state within ${timeoutMs} ms` +
-        (cluster ? ` (it is ${cluster.status})` : ''),
+      request
+        ? `request ${request.requestId} of cluster ${clusterId} was still ${request.requestStatus} after ${timeoutMs} ms`
+        : `cluster ${clusterId} did not reach the expected state within ${timeoutMs} ms` +
+            (cluster ? ` (it is ${cluster.status})` : ''),
     )
   }
 }
@@ -206,6 +221,7 @@ const describeCause = (cause: unknown): string => {
 export const errorFromResponse = (init: ApiErrorInit): ApiError => {
   if (init.status === 400) return new BadRequestError(init)
   if (init.status === 401) return new UnauthorizedError(init)
+  if (init.status === 403) return new ForbiddenError(init)
   if (init.status === 404) return new NotFoundError(init)
   if (init.status === 409) return new ConflictError(init)
   if (init.status === 429) return new RateLimitedError(init)

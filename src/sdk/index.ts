@@ -9,7 +9,7 @@
  * const { id } = await client.clusters.create(spec)
  * await client.waitFor(id, 'Running')
  */
-export { HadoopEcoClient, Clusters, isTerminatedStatus } from './client.js'
+export { HadoopEcoClient, Clusters, ApiKeys, JobRequests, isTerminatedStatus } from './client.js'
 export { Objects } from './objects.js'
 export type {
   ListObjectsParams,
@@ -19,12 +19,13 @@ export type {
   ObjectHead,
   PutObjectOptions,
 } from './objects.js'
-export type { HadoopEcoClientOptions, WaitOptions, WaitTarget } from './client.js'
+export type { HadoopEcoClientOptions, WaitForRequestOptions, WaitOptions, WaitTarget } from './client.js'
 export {
   HadoopEcoError,
   ApiError,
   BadRequestError,
   UnauthorizedError,
+  ForbiddenError,
   NotFoundError,
   ConflictError,
   RateLimitedError,
@@ -36,8 +37,13 @@ export {
 } from './errors.js'
 export type { ApiErrorInit } from './errors.js'
 export type {
+  ApiKey,
+  ApiKeyParams,
   Cluster,
   ClusterConfigs,
+  ClusterMainSettingValues,
+  ClusterMeta,
+  ClusterMetaVm,
   ConfigFile,
   ClusterEvent,
   ClusterRef,
@@ -46,12 +52,19 @@ export type {
   CreateClusterRequest,
   ErrorBody,
   FieldError,
+  GetJobRequestParams,
+  JobRequest,
+  JobRequestStatus,
   ListClustersParams,
   ListEventsParams,
+  ListJobRequestsParams,
   ListVmsParams,
   Page,
   PageParams,
   RequestOptions,
+  RerunParams,
+  RerunRequest,
+  RerunResponse,
   ScaleRequest,
   TaskRun,
   Vm,

@@ -23,6 +23,11 @@ export interface Call {
   options?: RequestOptions
   /** `text`: a plain-text answer (a task log) is returned as it is instead of parsed as JSON. */
   responseType?: 'json' | 'text'
+  /**
+   * Headers of this call only (a job cluster's `Hadoop-Eco-Api-Key`). Their values go on the
+   * wire and nowhere else: errors name the method and path, never a header.
+   */
+  headers?: Record<string, string>
 }
 
 const USER_AGENT = 'hadoop-eco-sdk'
@@ -97,6 +102,7 @@ export const createTransport = (cfg: TransportConfig) => {
       accept: 'application/json',
       'user-agent': USER_AGENT,
       ...cfg.headers,
+      ...call.headers,
       'credential-id': cfg.credentialId,
       'credential-secret': cfg.credentialSecret,
     }

@@ -134,3 +134,165 @@ export type ClusterConfigs = WireClusterConfigs
  * const core = configs.master.find((f: ConfigFile) => f.path.endsWith('/core-site.xml'))
  */
 export type ConfigFile = WireConfigFile
+
+/*
+ * DESIGN section 11, job clusters. Written here rather than derived from the wire schemas so
+ * the SDK can offer literal unions (`requestStatus`, `jobType`) where the wire says `string`.
+ */
+
+/**
+ * A job cluster's Open API key, as issued. The server shows it this once; keep it secret
+ * (it re-runs the cluster), e.g. in a secret store or `HADOOP_ECO_API_KEY`.
+ * @example
+ * const { apiKey } = await client.clusters.apiKey.issue(id)
+ */
+export interface ApiKey {
+  clusterId: string
+  apiKey: string
+}
+
+/**
+ * The Open API key of a job cluster, sent as the `Hadoop-Eco-Api-Key` header by the re-run
+ * and request calls.
+ * @example
+ * const key: ApiKeyParams = { apiKey: process.env.HADOOP_ECO_API_KEY ?? '' }
+ */
+export interface ApiKeyParams {
+  apiKey: string
+}
+
+/**
+ * The body of a re-run: what to change for this run. Every field is optional; the server
+ * checks the ranges of a create (and replication <= workers). The deploy mode applies to a
+ * spark task only.
+ * @example
+ * const body: RerunRequest = { workerCnt: 5, userTaskExecParams: '--date 2026-11-28' }
+ */
+export interface RerunRequest {
+  workerCnt?: number
+  /** GB per worker. */
+  workerVolumeSize?: number
+  configHdfsReplication?: number
+  /** MB. */
+  configHdfsBlockSize?: number
+  userTaskDeployMode?: 'cluster' | 'client'
+  userTaskExecOpts?: string
+  userTaskExecParams?: string
+}
+
+/**
+ * The arguments of {@link Clusters.rerun}: the key and the overrides.
+ * @example
+ * await client.clusters.rerun(id, { apiKey, workerCnt: 5 })
+ */
+export interface RerunParams extends RerunRequest, ApiKeyParams {}
+
+/**
+ * The settings a re-run runs with, overrides applied; settings that do not apply to the
+ * cluster's task are left out.
+ * @example
+ * const { clusterMainSettingValues: s } = await client.clusters.rerun(id, { apiKey })
+ * console.log(s.jobType, s.workerCnt)
+ */
+export interface ClusterMainSettingValues {
+  workerCnt: number
+  workerVolumeSize: number
+  configHdfsReplication: number
+  configHdfsBlockSize: number
+  jobType: 'hive' | 'spark'
+  userTaskDeployMode?: 'cluster' | 'client'
+  userTaskExecOpts?: string
+  userTaskExecParams?: string
+}
+
+/**
+ * The answer of a re-run: the request to follow with {@link JobRequests.get} or
+ * {@link JobRequests.waitFor}.
+ * @example
+ * const { requestId } = await client.clusters.rerun(id, { apiKey })
+ */
+export interface RerunResponse {
+  clusterId: string
+  clusterName: string
+  requestId: string
+  clusterMainSettingValues: ClusterMainSettingValues
+}
+
+/**
+ * Where a re-run is: `Processing` until its task succeeded (`Success`) or failed, or the
+ * cluster ended `Terminated(Error)` (`Fail`).
+ * @example
+ * const done = (s: JobRequestStatus) => s !== 'Processing'
+ */
+export type JobRequestStatus = 'Processing' | 'Success' | 'Fail'
+
+/**
+ * One node group of {@link ClusterMeta}.
+ * @example
+ * const workers: ClusterMetaVm = { flavor_name: 'm2a.xlarge', volume_size: 100, count: 3 }
+ */
+export interface ClusterMetaVm {
+  flavor_name: string
+  volume_size: number
+  count: number
+}
+
+/**
+ * What a re-run ran (`verbose=true`), in the real service's snake_case. Never a password.
+ * @example
+ * const { clusterMeta } = await client.clusters.requests.get(id, requestId, { apiKey, verbose: true })
+ * console.log(clusterMeta?.worker_vm.count)
+ */
+export interface ClusterMeta {
+  cluster_name: string
+  cluster_type: string
+  cluster_version: string
+  master_vm: ClusterMetaVm
+  worker_vm: ClusterMetaVm
+  user_cluster_exec_command: {
+    type: 'hive' | 'spark'
+    termination_policy: 'never' | 'onSuccess' | 'always'
+    hive_query?: string
+    file_url?: string
+    deploy_mode?: 'cluster' | 'client'
+    exec_opts?: string
+    exec_params?: string
+    log_bucket_name?: string
+  }
+}
+
+/**
+ * One re-run of a job cluster. `requestResult` is a sentence saying where it is or how it
+ * ended; `clusterMeta` comes only with `verbose`.
+ * @example
+ * const r: JobRequest = await client.clusters.requests.get(id, requestId, { apiKey })
+ * if (r.requestStatus === 'Fail') console.error(r.requestResult)
+ */
+export interface JobRequest {
+  clusterId: string
+  clusterName: string
+  requestId: string
+  requestStatus: JobRequestStatus
+  requestResult: string
+  clusterMeta?: ClusterMeta
+}
+
+/**
+ * Arguments of {@link JobRequests.get}.
+ * @example
+ * const q: GetJobRequestParams = { apiKey, verbose: true }
+ */
+export interface GetJobRequestParams extends ApiKeyParams {
+  /** Add `clusterMeta`: what the run ran with. */
+  verbose?: boolean
+}
+
+/**
+ * Arguments of {@link JobRequests.list}: the key and paging (newest first).
+ * @example
+ * const q: ListJobRequestsParams = { apiKey, size: 50 }
+ */
+export interface ListJobRequestsParams extends ApiKeyParams {
+  page?: number
+  size?: number
+}
