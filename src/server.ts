@@ -6,6 +6,7 @@ import type { Config } from './config.js'
 import { createObjectStore, type ObjectStore } from './objects/index.js'
 import type { Provider } from './providers/provider.js'
 import { createTaskService } from './services/tasks.js'
+import { createJobClusterService } from './services/job-clusters.js'
 import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator/simulator.js'
 import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createAdminService } from './services/admin.js'
@@ -150,6 +151,7 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
     clusters,
     configs: createConfigService({ store, readConfigFile: readConfigFileFrom(objects) }),
     tasks: createTaskService({ store, objects }),
+    jobs: createJobClusterService({ store, now, wake: () => reconciler.wake() }),
     credentials,
     faults,
     idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),

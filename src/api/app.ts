@@ -23,6 +23,8 @@ import {
 } from './plugins/validation.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
+import { jobClusterRoutes } from './routes/job-clusters.js'
+import type { JobClusterService } from '../services/job-clusters.js'
 import { objectRoutes } from './routes/objects.js'
 import type { ObjectService } from '../services/objects.js'
 
@@ -31,6 +33,8 @@ export interface AppDeps {
   /** The rendered configuration of a cluster (DESIGN section 9). */
   configs: ConfigService
   tasks: TaskService
+  /** Job clusters: Open API keys and re-runs (DESIGN section 11). */
+  jobs: JobClusterService
   credentials: CredentialService
   faults: FaultService
   /** Idempotency-Key on every POST and DELETE. */
@@ -220,6 +224,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       clusters: deps.clusters,
       configs: deps.configs,
       tasks: deps.tasks,
+      credentials: deps.credentials,
+      idempotency,
+      limits: deps.limits,
+    }),
+  )
+  await app.register(async (scope) =>
+    jobClusterRoutes(scope, {
+      jobs: deps.jobs,
       credentials: deps.credentials,
       idempotency,
       limits: deps.limits,

@@ -440,3 +440,67 @@ export const parseScaleRequest = (body: unknown): number => {
   if (c.errors.length > 0 || n === undefined) throw AppError.fromFields(c.errors)
   return n
 }
+
+/** The overrides a job-cluster re-run may give (DESIGN section 11); every one optional. */
+export interface RerunOverrides {
+  workerCnt?: number
+  workerVolumeSize?: number
+  configHdfsReplication?: number
+  configHdfsBlockSize?: number
+  userTaskDeployMode?: 'cluster' | 'client'
+  userTaskExecOpts?: string
+  userTaskExecParams?: string
+}
+
+/**
+ * A re-run body, checked with the ranges of DESIGN section 3 against the spec it overrides:
+ * replication stays <= workers, a deploy mode only for a spark task. An absent body is `{}`.
+ */
+export const parseRerunRequest = (body: unknown, spec: ClusterSpec): RerunOverrides => {
+  const c = new Checker()
+  if (body === undefined || body === null) body = {}
+  if (!isObj(body))
+    throw new AppError('INVALID_TYPE', 'request body must be a JSON object', [
+      { field: '', code: 'INVALID_TYPE', message: 'request body must be a JSON object' },
+    ])
+  const out: RerunOverrides = {}
+  const workerCnt = c.int(body, 'workerCnt', 'workerCnt', 1, MAX_WORKERS, false)
+  const workerVolumeSize = c.int(body, 'workerVolumeSize', 'workerVolumeSize', 50, 5120, false)
+  const replication = c.int(body, 'configHdfsReplication', 'configHdfsReplication', 1, 500, false)
+  const blockSize = c.int(body, 'configHdfsBlockSize', 'configHdfsBlockSize', 1, 1024, false)
+  let deployMode: RerunOverrides['userTaskDeployMode']
+  if (body.userTaskDeployMode !== undefined && body.userTaskDeployMode !== null) {
+    deployMode = c.oneOf(
+      body,
+      'userTaskDeployMode',
+      'userTaskDeployMode',
+      ['cluster', 'client'] as const,
+      'INVALID_VALUE',
+    )
+    if (deployMode && spec.userTask?.type !== 'spark')
+      c.add(
+        'userTaskDeployMode',
+        'UNSUPPORTED_FOR_CLUSTER_TYPE',
+        `userTaskDeployMode applies only to a spark task (this cluster's task is ${spec.userTask?.type ?? 'absent'})`,
+      )
+  }
+  const execOpts = c.string(body, 'userTaskExecOpts', 'userTaskExecOpts', false)
+  const execParams = c.string(body, 'userTaskExecParams', 'userTaskExecParams', false)
+  const workers = workerCnt ?? spec.workerCnt
+  const rep = replication ?? spec.config.hdfsReplication
+  if (!c.has('workerCnt') && !c.has('configHdfsReplication') && workers < rep)
+    c.add(
+      workerCnt !== undefined ? 'workerCnt' : 'configHdfsReplication',
+      'WORKER_COUNT_BELOW_REPLICATION',
+      `workerCnt (${workers}) must be >= configHdfsReplication (${rep})`,
+    )
+  if (c.errors.length > 0) throw AppError.fromFields(c.errors)
+  if (workerCnt !== undefined) out.workerCnt = workerCnt
+  if (workerVolumeSize !== undefined) out.workerVolumeSize = workerVolumeSize
+  if (replication !== undefined) out.configHdfsReplication = replication
+  if (blockSize !== undefined) out.configHdfsBlockSize = blockSize
+  if (deployMode !== undefined) out.userTaskDeployMode = deployMode
+  if (execOpts !== undefined) out.userTaskExecOpts = execOpts
+  if (execParams !== undefined) out.userTaskExecParams = execParams
+  return out
+}

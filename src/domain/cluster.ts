@@ -2,6 +2,7 @@ import type { Cluster, ClusterSummary } from '../wire/schemas.js'
 import { FLAVORS, imageName, uiUrls } from './catalog.js'
 import type { ClusterSpec } from './cluster-spec.js'
 import { isTerminated, type ApiKeyStatus, type ClusterStatus } from './statuses.js'
+import type { RunInfo } from './job-runs.js'
 import { taskLogPrefix } from './task-runs.js'
 
 /** What the lifecycle learned about a cluster, beyond its spec. */
@@ -22,6 +23,8 @@ export interface ClusterInfo {
   }
   /** The last terminal error, recorded on the cluster instead of being retried. */
   lastError?: string
+  /** A job-cluster re-run (DESIGN section 11); absent for the cluster's first run. */
+  run?: RunInfo
 }
 
 export interface ClusterRecord {

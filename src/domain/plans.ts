@@ -36,6 +36,8 @@ export interface VmPlan extends VmRef {
   volumeSizeGb: number
   /** `create` boots with the cluster; `scale-out` joins a running one; `repair` replaces a VM that vanished. */
   purpose: VmPurpose
+  /** The cluster's run: 1 for its create, then one more per job-cluster re-run (DESIGN section 11). */
+  run: number
 }
 
 /** Where a user script comes from: inline (decoded from the spec's Base64) or an object URL. */
@@ -119,14 +121,26 @@ export const planVm = (c: ClusterRecord, ref: VmRef, purpose: VmPurpose): VmPlan
     flavor,
     volumeSizeGb: master ? c.spec.masterVolumeSize : c.spec.workerVolumeSize,
     purpose,
+    run: c.info.run?.n ?? 1,
   }
 }
 
-/** The VMs a new cluster boots with: its masters (3 with HA) and `workerCnt` workers. */
-export const initialVms = (c: ClusterRecord): VmRef[] => [
-  ...Array.from({ length: c.spec.isHa ? 3 : 1 }, (_, i) => vmRef(c.name, 'master', i + 1)),
-  ...Array.from({ length: c.spec.workerCnt }, (_, i) => vmRef(c.name, 'worker', i + 1)),
-]
+/**
+ * The VMs a run boots with: its masters (3 with HA) and `workerCnt` workers. A re-run's VMs are
+ * new and take indexes after the last run's (DESIGN section 11: indexes are never reused).
+ */
+export const initialVms = (c: ClusterRecord): VmRef[] => {
+  const m = c.info.run?.firstMasterIndex ?? 1
+  const w = c.info.run?.firstWorkerIndex ?? 1
+  return [
+    ...Array.from({ length: c.spec.isHa ? 3 : 1 }, (_, i) => vmRef(c.name, 'master', m + i)),
+    ...Array.from({ length: c.spec.workerCnt }, (_, i) => vmRef(c.name, 'worker', w + i)),
+  ]
+}
+
+/** Keys provider operations by the run, so a re-run never finds its last run's installation. */
+export const runKey = (c: ClusterRecord, what: string): string =>
+  c.info.run ? `${c.id}/run/${c.info.run.n}/${what}` : `${c.id}/${what}`
 
 const classificationsOf = (configText: string | undefined): Configurations['configurations'] => {
   if (configText === undefined) return []

@@ -33,9 +33,10 @@ export const TRANSITIONS: Readonly<Record<ClusterStatus, readonly ClusterStatus[
   Running: ['Processing', 'Terminating'],
   Processing: ['Running', 'Terminating'],
   Terminating: ['Terminated(User)', 'Terminated(UserCommand)', 'Terminated(Error)'],
-  'Terminated(User)': [],
-  'Terminated(UserCommand)': [],
-  'Terminated(Error)': [],
+  // A job cluster's re-run (DESIGN section 11) starts the same cluster again.
+  'Terminated(User)': ['Initializing'],
+  'Terminated(UserCommand)': ['Initializing'],
+  'Terminated(Error)': ['Initializing'],
 }
 
 export const canTransition = (from: ClusterStatus, to: ClusterStatus): boolean =>
@@ -49,7 +50,7 @@ export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number]
 
 /**
  * DESIGN section 4: `possible` for a hadoop cluster with a userTask once it is Terminated(User)
- * or Terminated(UserCommand); `applied` once a key was issued (no API issues one yet).
+ * or Terminated(UserCommand); `applied` while a key is issued (section 11), whatever the status.
  */
 export const deriveApiKeyStatus = (c: {
   clusterType: string
@@ -92,6 +93,8 @@ export const EVENT_REASONS = [
   'USER_SCRIPT_NOT_FOUND',
   'TASK_FILE_NOT_FOUND',
   'TASK_TIMEOUT',
+  // DESIGN section 11: a job cluster run again under its Open API key.
+  'RERUN_REQUESTED',
 ] as const
 export type EventReason = (typeof EVENT_REASONS)[number]
 

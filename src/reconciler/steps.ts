@@ -7,6 +7,7 @@ import {
   planInstall,
   planTask,
   planVm,
+  runKey,
   vmRef,
   type VmPurpose,
   type VmRef,
@@ -40,7 +41,7 @@ export interface Pass {
 }
 
 export interface StepDeps {
-  store: Pick<Store, 'clusters' | 'vms' | 'events' | 'taskRuns'>
+  store: Pick<Store, 'clusters' | 'vms' | 'events' | 'taskRuns' | 'apiKeys' | 'jobRequests'>
   now: () => number
   /** When to look again if the provider gives no hint (a real provider polls). */
   pollMs: number
@@ -84,6 +85,20 @@ export const createSteps = (deps: StepDeps) => {
     if (!canTransition(c.status, to)) throw new Error(`illegal transition ${c.status} -> ${to}`)
     await guardedUpdate(tx, c, { ...patch, status: to }, t)
     await event(tx, c, t, { type: 'StatusChanged', fromStatus: c.status, toStatus: to, reason, message })
+    // A re-run's request says where the run is while it is under way (DESIGN section 11).
+    const run = c.info.run
+    if (run && !to.startsWith('Terminated'))
+      await store.jobRequests.setResult(tx, run.requestId, `re-run ${run.n}: the cluster is ${to}`)
+  }
+  /** Ends the current re-run's request, if the cluster is in one and it has not ended yet. */
+  const finishRequest = async (tx: Tx, c: ClusterRecord, ok: boolean, result: string, t: number) => {
+    const run = c.info.run
+    if (run)
+      await store.jobRequests.finish(tx, run.requestId, {
+        status: ok ? 'Success' : 'Fail',
+        result,
+        endedAt: t,
+      })
   }
   /** A failure no retry will fix: recorded on the cluster, which then tears down to `terminal`. */
   const fail = (
@@ -166,6 +181,28 @@ export const createSteps = (deps: StepDeps) => {
 
   const steps: Record<ClusterStatus, (pass: Pass, c: ClusterRecord) => Promise<Outcome>> = {
     async Initializing(pass, c) {
+      const run = c.info.run
+      if (run && run.firstMasterIndex === undefined) {
+        // A re-run's VMs take indexes after every VM the cluster ever had, recorded or not (a
+        // crash can leave one the table never saw), so no name of an earlier run comes back.
+        const seen = [...(await observe(pass, c)).values()]
+        const after = (role: 'master' | 'worker', next: number) =>
+          Math.max(next, ...seen.filter((v) => v.role === role).map((v) => v.index + 1))
+        const info: ClusterInfo = {
+          ...c.info,
+          run: {
+            ...run,
+            firstMasterIndex: after('master', c.nextMasterIndex),
+            firstWorkerIndex: after('worker', c.nextWorkerIndex),
+          },
+        }
+        await pass.write((tx, t) =>
+          transition(tx, c, 'Creating', 'PROVISION_STARTED', `provisioning VMs for re-run ${run.n}`, t, {
+            info,
+          }),
+        )
+        return soon()
+      }
       await pass.write((tx, t) => transition(tx, c, 'Creating', 'PROVISION_STARTED', 'provisioning VMs', t))
       return soon()
     },
@@ -199,7 +236,7 @@ export const createSteps = (deps: StepDeps) => {
     async Installing(pass, c) {
       const live = await store.vms.live(c.id)
       const masters = live.filter((v) => v.role === 'master').map(ref)
-      const plan = planInstall(c, live.map(ref), masters, 'create', `${c.id}/install`)
+      const plan = planInstall(c, live.map(ref), masters, 'create', runKey(c, 'install'))
       const op = await pass.call('install', (p, s) => p.install(plan, s))
       if (op.phase === 'running') return later([op])
       if (op.phase === 'failed') {
@@ -275,8 +312,19 @@ export const createSteps = (deps: StepDeps) => {
                 clusterType: c.clusterType,
                 hasUserTask: !!c.spec.userTask,
                 status: to,
+                // Read in this transaction: a revoke may have landed since the pass began.
+                apiKeyIssued: (await store.apiKeys.hash(c.id, tx)) !== undefined,
               }),
             })
+            await finishRequest(
+              tx,
+              c,
+              false,
+              to === 'Terminated(User)'
+                ? `the cluster was deleted (${to}) before its task finished`
+                : `the cluster ended ${to} before its task finished${c.info.lastError ? `: ${c.info.lastError}` : ''}`,
+              t,
+            )
           }
         })
       if (finished) return { done: true }
@@ -437,6 +485,13 @@ export const createSteps = (deps: StepDeps) => {
         ...(ok ? {} : { lastError: op.error ?? 'task failed' }),
       }
       const message = `${task.type} task run ${runId} ${ok ? 'succeeded' : `failed: ${op.error ?? 'unknown error'}`}`
+      await finishRequest(
+        tx,
+        c,
+        ok,
+        ok ? message : `${task.type} task run ${runId} failed (${reason}): ${op.error ?? 'unknown error'}`,
+        t,
+      )
       if (ends)
         await transition(
           tx,

@@ -14,6 +14,8 @@ export interface AdminDeps {
     events: Pick<Store['events'], 'deleteAll'>
     work: Pick<Store['work'], 'deleteAll'>
     taskRuns: Pick<Store['taskRuns'], 'deleteAll'>
+    apiKeys: Pick<Store['apiKeys'], 'deleteAll'>
+    jobRequests: Pick<Store['jobRequests'], 'deleteAll'>
     transaction: Store['transaction']
   }
   now: () => number
@@ -139,6 +141,8 @@ export const createAdminService = ({
       await store.work.deleteAll(tx)
       await store.events.deleteAll(tx)
       await store.taskRuns.deleteAll(tx)
+      await store.jobRequests.deleteAll(tx)
+      await store.apiKeys.deleteAll(tx)
       await store.vms.deleteAll(tx)
       await store.clusters.deleteAll(tx)
       await store.faults.deleteAll(tx)

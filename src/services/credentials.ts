@@ -13,7 +13,7 @@ export const hashSecret = (secret: string): string =>
 const DUMMY_HASH = hashSecret('not-a-credential')
 
 /** Compares a stored hex hash with a secret's digest in constant time. */
-const sameHash = (storedHex: string, secret: string): boolean => {
+export const sameHash = (storedHex: string, secret: string): boolean => {
   const stored = Buffer.from(storedHex, 'hex')
   const given = createHash('sha256').update(secret, 'utf8').digest()
   return stored.length === given.length && timingSafeEqual(stored, given)

@@ -46,9 +46,12 @@ export interface ClusterPatch {
   masterCnt?: number
   workerCnt?: number
   targetWorkerCnt?: number
-  runningAt?: number
-  terminatedAt?: number
+  hdfsReplication?: number
+  /** null clears them: a re-run describes its own run (DESIGN section 11). */
+  runningAt?: number | null
+  terminatedAt?: number | null
   info?: ClusterInfo
+  spec?: ClusterSpec
 }
 
 const patchColumns = (p: ClusterPatch, now: number) => {
@@ -61,7 +64,9 @@ const patchColumns = (p: ClusterPatch, now: number) => {
   if (p.targetWorkerCnt !== undefined) out.target_worker_cnt = p.targetWorkerCnt
   if (p.runningAt !== undefined) out.running_at = p.runningAt
   if (p.terminatedAt !== undefined) out.terminated_at = p.terminatedAt
+  if (p.hdfsReplication !== undefined) out.hdfs_replication = p.hdfsReplication
   if (p.info !== undefined) out.info = JSON.stringify(p.info)
+  if (p.spec !== undefined) out.spec = JSON.stringify(p.spec)
   return out
 }
 
@@ -222,7 +227,8 @@ export const createClusterStore = (database: Database) => {
 
     /**
      * Writes a patch only if the cluster is still in `from` (optimistic concurrency): two
-     * requests racing for one transition cannot both succeed.
+     * requests racing for one transition cannot both succeed. DuplicateNameError when a patch
+     * that clears terminatedAt meets a live cluster of the same name.
      */
     async update(
       tx: Tx,
@@ -238,8 +244,14 @@ export const createClusterStore = (database: Database) => {
       if (guard?.status) q = q.where('status', 'in', guard.status as ClusterStatus[])
       if (guard?.minWorkersAfter)
         q = q.where(sql<boolean>`worker_cnt - ${guard.minWorkersAfter.remove} >= hdfs_replication`)
-      const res = await q.executeTakeFirst()
-      return Number(res.numUpdatedRows) === 1
+      try {
+        const res = await q.executeTakeFirst()
+        return Number(res.numUpdatedRows) === 1
+      } catch (e) {
+        // Clearing terminatedAt (a re-run) brings the name back among the live ones.
+        if (isUniqueViolation(e)) throw new DuplicateNameError(id)
+        throw e
+      }
     },
 
     /**

@@ -4,6 +4,7 @@ import type { Database } from './db.js'
 import { createEventStore } from './events.js'
 import { createFaultStore } from './faults.js'
 import { createIdempotencyStore } from './idempotency.js'
+import { createApiKeyStore, createJobRequestStore } from './job-clusters.js'
 import { createSecretsStore } from './secrets.js'
 import { createSimRecordStore } from './sim-ops.js'
 import { createTaskRunStore } from './task-runs.js'
@@ -23,6 +24,8 @@ export const createStore = (database: Database) => ({
   secrets: createSecretsStore(database),
   simRecords: createSimRecordStore(database),
   taskRuns: createTaskRunStore(database),
+  apiKeys: createApiKeyStore(database),
+  jobRequests: createJobRequestStore(database),
   /** All of `fn`'s writes or none; `tx` goes only to store functions. */
   transaction: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => database.transaction((trx) => fn(asTx(trx))),
 })

@@ -139,7 +139,31 @@ export interface TaskRunsTable {
   log_text: string | null
 }
 
+export interface ApiKeysTable {
+  cluster_id: string
+  /** SHA-256 of the key, hex: the key itself is shown once and never stored. */
+  key_hash: string
+  created_at: number
+}
+
+export interface JobRequestsTable {
+  seq: Generated<number>
+  id: string
+  cluster_id: string
+  run: number
+  status: string
+  result: string
+  /** JSON: the clusterMainSettingValues the run was accepted with. */
+  settings: string
+  /** JSON: the clusterMeta (snake_case) of the run. */
+  meta: string
+  created_at: number
+  ended_at: number | null
+}
+
 export interface Tables {
+  api_keys: ApiKeysTable
+  job_requests: JobRequestsTable
   task_runs: TaskRunsTable
   clusters: ClustersTable
   vms: VmsTable

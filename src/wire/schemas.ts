@@ -319,3 +319,75 @@ export const ClusterConfigsSchema = Type.Object({
 })
 export type ConfigFile = Static<typeof ConfigFileSchema>
 export type ClusterConfigs = Static<typeof ClusterConfigsSchema>
+
+/** DESIGN section 11: the key of a job cluster, shown once when issued. */
+export const ApiKeySchema = Type.Object({ clusterId: Str, apiKey: Str })
+
+/** A re-run's body: every field optional, the ranges of DESIGN section 3. */
+export const RerunRequestSchema = Type.Object(
+  {
+    workerCnt: Opt(Int),
+    workerVolumeSize: Opt(Int),
+    configHdfsReplication: Opt(Int),
+    configHdfsBlockSize: Opt(Int),
+    userTaskDeployMode: Opt(Str),
+    userTaskExecOpts: Opt(Str),
+    userTaskExecParams: Opt(Str),
+  },
+  { additionalProperties: true },
+)
+
+/** The settings a re-run runs with, after its overrides; values that do not apply are omitted. */
+export const ClusterMainSettingValuesSchema = Type.Object({
+  workerCnt: Int,
+  workerVolumeSize: Int,
+  configHdfsReplication: Int,
+  configHdfsBlockSize: Int,
+  jobType: Str,
+  userTaskDeployMode: Opt(Str),
+  userTaskExecOpts: Opt(Str),
+  userTaskExecParams: Opt(Str),
+})
+
+export const RerunResponseSchema = Type.Object({
+  clusterId: Str,
+  clusterName: Str,
+  requestId: Str,
+  clusterMainSettingValues: ClusterMainSettingValuesSchema,
+})
+
+const VmGroupMetaSchema = Type.Object({ flavor_name: Str, volume_size: Int, count: Int })
+/** `verbose=true`: what the request ran, in the real service's snake_case; never a password. */
+export const ClusterMetaSchema = Type.Object({
+  cluster_name: Str,
+  cluster_type: Str,
+  cluster_version: Str,
+  master_vm: VmGroupMetaSchema,
+  worker_vm: VmGroupMetaSchema,
+  user_cluster_exec_command: Type.Object({
+    type: Str,
+    termination_policy: Str,
+    hive_query: Opt(Str),
+    file_url: Opt(Str),
+    deploy_mode: Opt(Str),
+    exec_opts: Opt(Str),
+    exec_params: Opt(Str),
+    log_bucket_name: Opt(Str),
+  }),
+})
+
+export const JobRequestSchema = Type.Object({
+  clusterId: Str,
+  clusterName: Str,
+  requestId: Str,
+  requestStatus: Str,
+  requestResult: Str,
+  clusterMeta: Opt(ClusterMetaSchema),
+})
+export const JobRequestPageSchema = PageSchema(JobRequestSchema)
+
+export type ApiKey = Static<typeof ApiKeySchema>
+export type ClusterMainSettingValues = Static<typeof ClusterMainSettingValuesSchema>
+export type RerunResponse = Static<typeof RerunResponseSchema>
+export type ClusterMeta = Static<typeof ClusterMetaSchema>
+export type JobRequest = Static<typeof JobRequestSchema>

@@ -209,9 +209,13 @@ export const createSimulatorProvider = ({
     return undefined
   }
 
-  /** One provisioning verdict per cluster, so a fault's `times` counts clusters, not VMs. */
+  /** One provisioning verdict per cluster run, so a fault's `times` counts clusters, not VMs. */
   const provisionFails = (plan: VmPlan) => async () => {
-    const verdict = await ensureOp(`${plan.clusterId}/provision-verdict`, plan.clusterId, 'verdict', 0, () =>
+    const key =
+      plan.run > 1
+        ? `${plan.clusterId}/run/${plan.run}/provision-verdict`
+        : `${plan.clusterId}/provision-verdict`
+    const verdict = await ensureOp(key, plan.clusterId, 'verdict', 0, () =>
       plan.purpose === 'create' ? clusterFault('provisionFailure', plan.clusterName) : Promise.resolve(false),
     )
     return verdict.outcome === 'fail'

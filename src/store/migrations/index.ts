@@ -218,4 +218,32 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await sql`create index task_runs_cluster on task_runs (cluster_id, seq)`.execute(db)
     },
   },
+  '0006_job_clusters': {
+    // DESIGN section 11: a job cluster's Open API key (its hash only) and its re-run requests.
+    async up(db: Kysely<unknown>) {
+      const serial =
+        dialect === 'sqlite'
+          ? sql.raw('seq integer primary key autoincrement')
+          : sql.raw('seq bigserial primary key')
+      const big = sql.raw(dialect === 'sqlite' ? 'integer' : 'bigint')
+      await sql`create table api_keys (
+        cluster_id text primary key,
+        key_hash text not null,
+        created_at ${big} not null
+      )`.execute(db)
+      await sql`create table job_requests (
+        ${serial},
+        id text not null unique,
+        cluster_id text not null,
+        run integer not null,
+        status text not null,
+        result text not null,
+        settings text not null,
+        meta text not null,
+        created_at ${big} not null,
+        ended_at ${big}
+      )`.execute(db)
+      await sql`create index job_requests_cluster on job_requests (cluster_id, seq)`.execute(db)
+    },
+  },
 })
