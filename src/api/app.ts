@@ -59,6 +59,13 @@ export interface AppDeps {
   version?: string
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's body is optional: an empty one with a JSON content type reads as none. */
+    optionalBody?: boolean
+  }
+}
+
 const SECRET_HEADERS = new Set(['credential-secret', 'authorization', 'cookie', 'proxy-authorization'])
 const safeHeaders = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADERS.has(k) ? '[redacted]' : v]))
@@ -129,12 +136,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   app.server.on('checkExpectation', answerExpectation)
 
   // The API speaks JSON only (DESIGN section 2): any other body is 415, text/plain included.
-  // A DELETE may carry `Content-Type: application/json` without a body, as generic clients send
-  // it on every request; the parser keeps Fastify's prototype-poisoning protection.
+  // A DELETE, or a POST whose every field is optional (`config.optionalBody`), may carry
+  // `Content-Type: application/json` without a body, as generic clients send it on every
+  // request; the parser keeps Fastify's prototype-poisoning protection.
   app.removeAllContentTypeParsers()
   const json = app.getDefaultJsonParser('error', 'error')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '' && req.method === 'DELETE') return done(null, undefined)
+    if (body === '' && (req.method === 'DELETE' || req.routeOptions.config.optionalBody))
+      return done(null, undefined)
     // Absurd nesting is refused before parsing: code that walks a body recursively (the
     // Idempotency-Key hash) would overflow the stack on it (a 500).
     if (nestsDeeperThan(body as string))

@@ -13,7 +13,10 @@ import { Conflict, createSteps, type Outcome, type Pass } from './steps.js'
 export type { Outcome } from './steps.js'
 
 export interface ReconcilerOptions {
-  store: Pick<Store, 'clusters' | 'vms' | 'events' | 'work' | 'taskRuns' | 'apiKeys' | 'jobRequests' | 'transaction'>
+  store: Pick<
+    Store,
+    'clusters' | 'vms' | 'events' | 'work' | 'taskRuns' | 'apiKeys' | 'jobRequests' | 'transaction'
+  >
   provider: Provider
   clock: Clock
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>

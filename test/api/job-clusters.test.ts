@@ -312,4 +312,22 @@ describe('job clusters: the Open API key and re-runs', () => {
     expectError(await request(id, key, 'no-such-request'), 404, 'REQUEST_NOT_FOUND')
     await invariantsHold()
   })
+  it('accepts the bodiless POSTs generic clients send with a JSON content type', async () => {
+    s = await startTestServer({ timeScale: 0 })
+    const id = (await api(s).create(validBody({ name: 'bodiless', userTask: hive }))).json().id as string
+    await until(id, (st) => st.startsWith('Terminated'))
+    const json = { ...s.headers, 'content-type': 'application/json' }
+    const issued = await s.app.inject({ method: 'POST', url: keyPath(id), headers: json })
+    expect(issued.statusCode, issued.body).toBe(201)
+    const key = issued.json().apiKey as string
+    const res = await s.app.inject({
+      method: 'POST',
+      url: `${BASE}/${id}`,
+      headers: { ...json, 'hadoop-eco-api-key': key },
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    // Other POSTs still need their body.
+    const scale = await s.app.inject({ method: 'POST', url: `${BASE}/${id}/scale-out`, headers: json })
+    expectError(scale, 400, 'INVALID_JSON')
+  })
 })

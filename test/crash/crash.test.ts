@@ -134,4 +134,98 @@ describe('crash recovery (real server process, kill -9)', () => {
       await database.close()
     }
   }, 120_000)
+  it('carries a job-cluster re-run on after a kill -9, creating no VM twice (DESIGN section 11)', async () => {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}/v2/hadoop-eco/clusters`
+    const rerunDb = join(dir, 'rerun.db')
+    const rerunEnv = { ...env, HADOOP_ECO_DATABASE_URL: `sqlite:${rerunDb}` }
+    const first = spawnServer(port, rerunEnv)
+    procs.push(first)
+    await waitFor('server up', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok)
+    const json = async <T>(res: Response | Promise<Response>): Promise<T> => (await (await res).json()) as T
+    const get = (id: string) => json<{ status: string }>(fetch(`${base}/${id}`, { headers }))
+
+    const task = { type: 'hive', terminationPolicy: 'onSuccess', hiveQuery: 'select 1' }
+    const ids: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch(base, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(validBody({ name: `job-${i}`, userTask: task })),
+      })
+      expect(r.status).toBe(200)
+      ids.push((await json<{ id: string }>(r)).id)
+    }
+    const all = async (pred: (s: string) => boolean) =>
+      (await Promise.all(ids.map(get))).every((c) => pred(c.status))
+    await waitFor('first runs done', () => all((st) => st === 'Terminated(UserCommand)'), 60_000, 100)
+    const keys = new Map<string, string>()
+    for (const id of ids) {
+      const r = await fetch(`${base}/${id}/api-key`, { method: 'POST', headers })
+      expect(r.status).toBe(201)
+      keys.set(id, (await json<{ apiKey: string }>(r)).apiKey)
+    }
+    const requests = new Map<string, string>()
+    for (const id of ids) {
+      const r = await fetch(`${base}/${id}`, {
+        method: 'POST',
+        headers: { ...headers, 'hadoop-eco-api-key': keys.get(id)! },
+        body: JSON.stringify({ workerCnt: 3, userTaskExecParams: '--date 2026-12-01' }),
+      })
+      expect(r.status).toBe(200)
+      requests.set(id, (await json<{ requestId: string }>(r)).requestId)
+    }
+    await waitFor(
+      'some re-runs mid-provisioning',
+      async () =>
+        (await Promise.all(ids.map(get))).some((c) => c.status === 'Creating' || c.status === 'Installing'),
+      20_000,
+      10,
+    )
+    first.child.kill('SIGKILL')
+    await first.exited
+
+    const second = spawnServer(port, rerunEnv)
+    procs.push(second)
+    await waitFor('server up again', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok)
+    const requestStatus = (id: string) =>
+      json<{ requestStatus: string }>(
+        fetch(`${base}/${id}/requests/${requests.get(id)!}`, {
+          headers: { ...headers, 'hadoop-eco-api-key': keys.get(id)! },
+        }),
+      )
+    await waitFor(
+      'every re-run done',
+      async () => (await Promise.all(ids.map(requestStatus))).every((r) => r.requestStatus === 'Success'),
+      60_000,
+      100,
+    )
+    await waitFor('all terminated again', () => all((st) => st === 'Terminated(UserCommand)'), 30_000, 100)
+    second.child.kill('SIGTERM')
+    expect(await second.exited).toBe(0)
+
+    const database = await openDatabase(`sqlite:${rerunDb}`)
+    try {
+      const report = await checkInvariants(database.db)
+      expect(report.ok, formatInvariantReport(report)).toBe(true)
+    } finally {
+      await database.close()
+    }
+    const raw = new Database(rerunDb, { readonly: true })
+    try {
+      // Each cluster: 1 master + 3 workers in its first run, 1 + 3 in its re-run; every VM the
+      // simulator ever made has its own name, and each name has exactly one row.
+      const perCluster = raw
+        .prepare(
+          'select cluster_id, count(*) n, count(distinct name) d from vms group by cluster_id order by cluster_id',
+        )
+        .all() as { n: number; d: number }[]
+      expect(perCluster).toHaveLength(10)
+      for (const row of perCluster) expect(row).toMatchObject({ n: 8, d: 8 })
+      const made = raw.prepare("select count(*) n from sim_ops where kind = 'vm'").get() as { n: number }
+      expect(made.n).toBe(80)
+    } finally {
+      raw.close()
+    }
+  }, 180_000)
 })

@@ -79,6 +79,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
     `${base}/:clusterId/api-key`,
     {
       ...idempotent,
+      config: { optionalBody: true },
       schema: {
         tags,
         summary: 'Issue the Open API key of a job cluster, shown this once (extension)',
@@ -117,6 +118,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
         idempotent.preHandler,
       ],
       onSend: idempotent.onSend,
+      config: { optionalBody: true },
       schema: {
         tags,
         summary: 'Run a terminated job cluster again, with overrides',
