@@ -9,7 +9,7 @@ import {
 import { Check, type InvariantCheck } from '../domain/invariants.js'
 import { vmName } from '../domain/vm.js'
 import { toSimRecord, type SimRecord } from './sim-ops.js'
-import type { ClustersTable, EventsTable, Tables, VmsTable } from './tables.js'
+import type { ClustersTable, EventsTable, JobRequestsTable, Tables, VmsTable } from './tables.js'
 
 /**
  * What must hold of the stored state at any quiet moment, whatever the history of requests,
@@ -71,6 +71,7 @@ const CLUSTER_COLUMNS = [
   'running_at',
   'terminated_at',
   'spec',
+  'info',
   'vm_uptime_closed',
   'vm_live_count',
   'vm_live_created_sum',
@@ -114,7 +115,15 @@ export const checkInvariants = (
       const work = new Set(
         (await trx.selectFrom('work').select('cluster_id').execute()).map((w) => w.cluster_id),
       )
-      const own = evaluate({ clusters, vms, transitions, work })
+      const keys = new Set(
+        (await trx.selectFrom('api_keys').select('cluster_id').execute()).map((k) => k.cluster_id),
+      )
+      const requests = await trx
+        .selectFrom('job_requests')
+        .select(['id', 'cluster_id', 'status'])
+        .orderBy('seq')
+        .execute()
+      const own = evaluate({ clusters, vms, transitions, work, keys, requests })
       if (!opts.providerChecks) return own
       const records = (await trx.selectFrom('sim_ops').selectAll().execute()).map(toSimRecord)
       const extra = opts.providerChecks({
@@ -147,9 +156,12 @@ type Snapshot = {
   vms: Pick<Selectable<VmsTable>, (typeof VM_COLUMNS)[number]>[]
   transitions: Pick<Selectable<EventsTable>, (typeof EVENT_COLUMNS)[number]>[]
   work: Set<string>
+  /** Clusters with an Open API key. */
+  keys: Set<string>
+  requests: Pick<Selectable<JobRequestsTable>, 'id' | 'cluster_id' | 'status'>[]
 }
 
-const evaluate = ({ clusters, vms, transitions, work }: Snapshot): InvariantReport => {
+const evaluate = ({ clusters, vms, transitions, work, keys, requests }: Snapshot): InvariantReport => {
   // PostgreSQL returns bigint columns as strings: compare numbers, not their spellings.
   const n = (v: number | string | null) => (v === null ? null : Number(v))
   const byId = new Map(clusters.map((c) => [c.id, c]))
@@ -350,8 +362,42 @@ const evaluate = ({ clusters, vms, transitions, work }: Snapshot): InvariantRepo
   for (const id of chains.keys())
     if (!byId.has(id)) events.fail(`status events for cluster ${id}, which does not exist`)
 
-  const checks = [vmNames, vmIndexes, vmOwners, counts, statusFields, liveNames, events, pending].map((c) =>
-    c.result(),
+  // ---- job clusters ----
+  const jobs = new Check(
+    'job-clusters',
+    "apiKeyStatus is applied exactly when a key is stored; a Processing request is its cluster's current run, which is not terminated",
+  )
+  for (const c of clusters) {
+    jobs.checked++
+    if ((c.api_key_status === 'applied') !== keys.has(c.id))
+      jobs.fail(
+        `cluster ${c.name} (${c.id}): apiKeyStatus ${c.api_key_status}, ${keys.has(c.id) ? 'a' : 'no'} key stored`,
+      )
+  }
+  for (const id of keys)
+    if (!byId.has(id)) jobs.fail(`a key is stored for cluster ${id}, which does not exist`)
+  for (const r of requests) {
+    jobs.checked++
+    const c = byId.get(r.cluster_id)
+    if (!c) {
+      jobs.fail(`request ${r.id} belongs to cluster ${r.cluster_id}, which does not exist`)
+      continue
+    }
+    if (r.status !== 'Processing') continue
+    let current: string | undefined
+    try {
+      current = (JSON.parse(c.info) as { run?: { requestId?: string } }).run?.requestId
+    } catch {
+      current = undefined
+    }
+    if (current !== r.id || isTerminated(c.status))
+      jobs.fail(
+        `request ${r.id} is Processing, but cluster ${c.name} (${c.id}) is ${c.status} on ${current ? `request ${current}` : 'no re-run'}`,
+      )
+  }
+
+  const checks = [vmNames, vmIndexes, vmOwners, counts, statusFields, liveNames, events, pending, jobs].map(
+    (c) => c.result(),
   )
   return { ok: checks.every((c) => c.ok), checks }
 }

@@ -4,8 +4,8 @@ import { checkInvariants, formatInvariantReport, type InvariantReport } from '..
 import { api } from '../api/util.js'
 import { ADMIN_TOKEN, startTestServer, validBody, type TestServer } from '../helpers.js'
 
-type Table = 'clusters' | 'vms' | 'events' | 'work' | 'sim_ops'
-const TABLES: Table[] = ['clusters', 'vms', 'events', 'work', 'sim_ops']
+type Table = 'clusters' | 'vms' | 'events' | 'work' | 'sim_ops' | 'api_keys' | 'job_requests'
+const TABLES: Table[] = ['clusters', 'vms', 'events', 'work', 'sim_ops', 'api_keys', 'job_requests']
 
 /**
  * The checker must pass every state the real server produces and flag each kind of damage.
@@ -52,7 +52,23 @@ describe('checkInvariants', () => {
     await s.runUntil(async () => (await status(ids.scaled!)) === 'Running', { tick: 10_000 })
     expect((await a.scale(ids.scaled!, 'out', 1)).statusCode).toBe(200)
     expect((await a.delete(ids.ha!)).statusCode).toBe(200)
-    await s.runUntil(settled, { tick: 10_000 })
+    // The job cluster runs a second time under its key (DESIGN section 11).
+    const key = await s.app.inject({
+      method: 'POST',
+      url: `/v2/hadoop-eco/clusters/${ids.job}/api-key`,
+      headers: s.headers,
+    })
+    expect(key.statusCode).toBe(201)
+    const rerun = await s.app.inject({
+      method: 'POST',
+      url: `/v2/hadoop-eco/clusters/${ids.job}`,
+      headers: { ...s.headers, 'hadoop-eco-api-key': key.json().apiKey },
+      payload: { workerCnt: 4 },
+    })
+    expect(rerun.statusCode).toBe(200)
+    await s.runUntil(async () => (await settled()) && (await status(ids.job!)).startsWith('Terminated'), {
+      tick: 10_000,
+    })
     // The terminated cluster's name is free again; this one stays mid-provisioning.
     ids.again = await create('gone')
     await s.step()
@@ -95,6 +111,7 @@ describe('checkInvariants', () => {
       'live-names',
       'event-chain',
       'pending-work',
+      'job-clusters',
       'provider-vms',
     ])
     // The checks really looked at rows: 5 clusters, their VMs, the simulator's records.
@@ -246,6 +263,7 @@ describe('checkInvariants', () => {
       .set({ from_status: 'Creating' })
       .where('cluster_id', '=', ids.job!)
       .where('to_status', '=', 'Initializing')
+      .where('from_status', 'is', null)
       .execute()
     await db().updateTable('clusters').set({ status: 'Processing' }).where('id', '=', ids.scaled!).execute()
     r = await check()
@@ -276,6 +294,17 @@ describe('checkInvariants', () => {
     expect(v).toHaveLength(2)
     expect(v[0]).toMatch(/Creating -> Running is not an allowed move/)
     expect(v[1]).toMatch(/Running -> Terminated\(Error\) is not an allowed move/)
+  })
+
+  it("flags an applied apiKeyStatus without a stored key, and a Processing request that is not the cluster's run", async () => {
+    await db().deleteFrom('api_keys').execute()
+    await db().updateTable('job_requests').set({ status: 'Processing' }).execute()
+    const r = await check()
+    expect(failing(r)).toEqual(['job-clusters'])
+    const v = r.checks.find((c) => c.name === 'job-clusters')!.violations
+    expect(v).toHaveLength(2)
+    expect(v[0]).toMatch(/cluster job .*apiKeyStatus applied, no key stored/)
+    expect(v[1]).toMatch(/is Processing, but cluster job .* is Terminated\(UserCommand\)/)
   })
 
   it('flags a cluster in a transitional status that nobody will ever move again', async () => {
