@@ -16,11 +16,8 @@ import { answerClientError, answerConnect, answerExpectation, requestIdOf } from
 import { createIdempotency } from './plugins/idempotency.js'
 import { registerMetrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
-import {
-  createValidatorCompiler,
-  documentParsedParameters,
-  schemaErrorFormatter,
-} from './plugins/validation.js'
+import { createValidatorCompiler, schemaErrorFormatter } from './plugins/validation.js'
+import { openApiTransform, SECURITY_SCHEMES } from './openapi.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
 import { jobClusterRoutes } from './routes/job-clusters.js'
@@ -206,8 +203,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
         { name: 'objects' },
         { name: 'operations' },
       ],
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
-    transform: documentParsedParameters,
+    transform: openApiTransform({ adminEnabled: !!deps.admin.token }),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
 import type { AdminService } from '../../services/admin.js'
+import { ADMIN_TOKEN } from '../openapi.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
 
@@ -46,39 +47,33 @@ export const adminRoutes = async (scope: FastifyInstance, deps: AdminRouteDeps) 
   app.addHook('onSend', idempotency.onSend)
   const tags = ['admin']
   const hdr = Type.Object({ authorization: Type.String({ description: 'Bearer <HADOOP_ECO_ADMIN_TOKEN>' }) })
+  // The bearer token is a security scheme too (openapi.ts): Swagger UI's Authorize fills it in.
+  const doc = { tags, headers: hdr, security: ADMIN_TOKEN }
   const idParam = Type.Object({ id: Type.String() })
 
-  app.post('/_admin/credentials', { schema: { tags, headers: hdr } }, async (req, reply) => {
+  app.post('/_admin/credentials', { schema: doc }, async (req, reply) => {
     const created = await admin.createCredential(req.body)
     reply.code(201)
     return created
   })
-  app.get('/_admin/credentials', { schema: { tags, headers: hdr } }, () => admin.listCredentials())
-  app.delete(
-    '/_admin/credentials/:id',
-    { schema: { tags, headers: hdr, params: idParam } },
-    async (req, reply) => {
-      await admin.revokeCredential(req.params.id)
-      reply.code(204).send()
-    },
-  )
+  app.get('/_admin/credentials', { schema: doc }, () => admin.listCredentials())
+  app.delete('/_admin/credentials/:id', { schema: { ...doc, params: idParam } }, async (req, reply) => {
+    await admin.revokeCredential(req.params.id)
+    reply.code(204).send()
+  })
 
-  app.post('/_admin/faults', { schema: { tags, headers: hdr } }, async (req, reply) => {
+  app.post('/_admin/faults', { schema: doc }, async (req, reply) => {
     const fault = await admin.addFault(req.body)
     reply.code(201)
     return fault
   })
-  app.get('/_admin/faults', { schema: { tags, headers: hdr } }, () => admin.listFaults())
-  app.delete(
-    '/_admin/faults/:id',
-    { schema: { tags, headers: hdr, params: idParam } },
-    async (req, reply) => {
-      await admin.removeFault(req.params.id)
-      reply.code(204).send()
-    },
-  )
+  app.get('/_admin/faults', { schema: doc }, () => admin.listFaults())
+  app.delete('/_admin/faults/:id', { schema: { ...doc, params: idParam } }, async (req, reply) => {
+    await admin.removeFault(req.params.id)
+    reply.code(204).send()
+  })
 
-  app.post('/_admin/reset', { schema: { tags, headers: hdr } }, async (_req, reply) => {
+  app.post('/_admin/reset', { schema: doc }, async (_req, reply) => {
     await admin.reset()
     reply.code(204).send()
   })

@@ -17,6 +17,7 @@ import {
   TaskRunPageSchema,
   VmPageSchema,
 } from '../../wire/schemas.js'
+import { CREATE_CLUSTER_EXAMPLE, CREDENTIALS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
@@ -31,13 +32,16 @@ export interface ClusterRouteDeps {
   limits: AbuseLimits
 }
 
-const authHeaders = Type.Object({
-  'credential-id': Type.String({ description: 'Access key ID' }),
-  'credential-secret': Type.String({ description: 'Secret access key' }),
-  'idempotency-key': Type.Optional(
-    Type.String({ description: 'Replays the first response for a retried request (24 h)' }),
-  ),
-})
+// Credential-ID and Credential-Secret are documented as security schemes (openapi.ts), which
+// Swagger UI fills in once through its Authorize button; the auth hook reads them.
+const authenticated = {
+  security: CREDENTIALS,
+  headers: Type.Object({
+    'idempotency-key': Type.Optional(
+      Type.String({ description: 'Replays the first response for a retried request (24 h)' }),
+    ),
+  }),
+}
 const errors = {
   400: ErrorBodySchema,
   401: ErrorBodySchema,
@@ -88,8 +92,8 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags,
         summary: 'Create cluster',
-        headers: authHeaders,
-        body: CreateClusterRequestSchema,
+        ...authenticated,
+        body: { ...CreateClusterRequestSchema, examples: [CREATE_CLUSTER_EXAMPLE] },
         response: { 200: ClusterRefSchema, ...errors },
       },
     },
@@ -101,7 +105,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags,
         summary: 'Retrieve cluster list',
-        headers: authHeaders,
+        ...authenticated,
         querystring: Type.Object({
           ...pageQuery,
           includeTerminated: Type.Optional(parsedByDomain(Type.Boolean({ default: true }))),
@@ -119,7 +123,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags,
         summary: 'Retrieve cluster',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         response: { 200: ClusterSchema, ...errors },
       },
@@ -132,7 +136,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags,
         summary: 'Retrieve VM list of cluster',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         querystring: Type.Object({
           ...pageQuery,
@@ -153,7 +157,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags,
         summary: 'Delete cluster',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         response: { 200: ClusterRefSchema, ...errors },
       },
@@ -165,7 +169,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
     schema: {
       tags,
       summary: direction === 'out' ? 'Scale out cluster' : 'Scale in cluster',
-      headers: authHeaders,
+      ...authenticated,
       params: idParam,
       body: ScaleRequestSchema,
       response: { 200: ClusterRefSchema, ...errors },
@@ -189,7 +193,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags: ['extensions'],
         summary: 'Cluster events (extension)',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
         response: { 200: EventPageSchema, ...errors },
@@ -203,7 +207,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags: ['extensions'],
         summary: 'Task runs of the cluster, newest first (extension)',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
         response: { 200: TaskRunPageSchema, ...errors },
@@ -219,7 +223,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags: ['extensions'],
         summary: "A task run's log, streamed as text (extension)",
-        headers: authHeaders,
+        ...authenticated,
         params: Type.Object({ clusterId: Type.String(), taskId: Type.String() }),
         response: {
           200: {
@@ -241,7 +245,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
       schema: {
         tags: ['extensions'],
         summary: 'Rendered Hadoop configuration: the files of each role (extension)',
-        headers: authHeaders,
+        ...authenticated,
         params: idParam,
         response: { 200: ClusterConfigsSchema, ...errors },
       },

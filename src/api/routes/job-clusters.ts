@@ -13,6 +13,7 @@ import {
   RerunRequestSchema,
   RerunResponseSchema,
 } from '../../wire/schemas.js'
+import { CREDENTIALS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
@@ -25,9 +26,8 @@ export interface JobClusterRouteDeps {
   limits: AbuseLimits
 }
 
+// The credential headers are security schemes (openapi.ts), filled in by Swagger UI's Authorize.
 const headers = Type.Object({
-  'credential-id': Type.String({ description: 'Access key ID' }),
-  'credential-secret': Type.String({ description: 'Secret access key' }),
   'idempotency-key': Type.Optional(
     Type.String({ description: 'Replays the first response for a retried request (24 h)' }),
   ),
@@ -83,6 +83,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
       schema: {
         tags,
         summary: 'Issue the Open API key of a job cluster, shown this once (extension)',
+        security: CREDENTIALS,
         headers,
         params: idParam,
         response: { 201: ApiKeySchema, ...errors },
@@ -97,6 +98,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
       schema: {
         tags,
         summary: 'Revoke the Open API key of a job cluster (extension)',
+        security: CREDENTIALS,
         headers,
         params: idParam,
         response: { 204: Type.Null({ description: 'Revoked (or there was none)' }), ...errors },
@@ -122,6 +124,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
       schema: {
         tags,
         summary: 'Run a terminated job cluster again, with overrides',
+        security: CREDENTIALS,
         headers: keyHeaders,
         params: idParam,
         body: Type.Optional(RerunRequestSchema),
@@ -137,6 +140,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
       schema: {
         tags,
         summary: 'Re-run requests of a job cluster, newest first (extension)',
+        security: CREDENTIALS,
         headers: keyHeaders,
         params: idParam,
         querystring: Type.Object({
@@ -154,6 +158,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
       schema: {
         tags,
         summary: 'A re-run request: Processing, Success or Fail',
+        security: CREDENTIALS,
         headers: keyHeaders,
         params: Type.Object({ clusterId: Type.String(), requestId: Type.String() }),
         querystring: Type.Object({

@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js'
 import type { CredentialService } from '../../services/credentials.js'
 import { MAX_LIST_LIMIT, toEntry, type ObjectInfo, type ObjectService } from '../../services/objects.js'
 import { ErrorBodySchema, ObjectEntrySchema, ObjectListSchema } from '../../wire/schemas.js'
+import { CREDENTIALS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
@@ -18,10 +19,6 @@ export interface ObjectRouteDeps {
   limits: AbuseLimits
 }
 
-const authHeaders = Type.Object({
-  'credential-id': Type.String({ description: 'Access key ID' }),
-  'credential-secret': Type.String({ description: 'Secret access key' }),
-})
 const errors = {
   400: ErrorBodySchema,
   401: ErrorBodySchema,
@@ -127,7 +124,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
         description:
           'Creates the bucket if it does not exist (a convenience: Swift wants a container PUT first). ' +
           'The object appears whole or not at all.',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: objectParams,
         response: { 201: ObjectEntrySchema, ...errors },
       },
@@ -186,7 +183,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Download an object (streamed)',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: objectParams,
         response: { 200: binary('The object’s bytes'), ...errors },
       },
@@ -203,7 +200,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'An object’s length, type, date and entity tag',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: objectParams,
       },
     },
@@ -218,7 +215,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Delete an object',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: objectParams,
         response: { 204: empty('Deleted'), ...errors },
       },
@@ -235,7 +232,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'List a bucket’s objects, by key',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: bucketParams,
         querystring: Type.Object({
           prefix: Type.Optional(Type.String({ description: 'Only keys that start with this' })),
@@ -256,7 +253,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Create a bucket (201; 202 when it exists)',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: bucketParams,
         response: {
           201: empty('Created'),
@@ -276,7 +273,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Delete an empty bucket (409 while it holds objects)',
-        headers: authHeaders,
+        security: CREDENTIALS,
         params: bucketParams,
         response: { 204: empty('Deleted'), ...errors },
       },
