@@ -1,4 +1,11 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type HookHandlerDoneFunction,
+} from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
@@ -11,13 +18,18 @@ import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyService } from '../services/idempotency.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
-import { registerErrorHandling, sendError } from './plugins/errors.js'
+import { registerErrorHandling, sendError, sendUnrouted } from './plugins/errors.js'
 import { answerClientError, answerConnect, answerExpectation, requestIdOf } from './plugins/http-edge.js'
 import { createIdempotency } from './plugins/idempotency.js'
+import { trackRouteMethods } from './plugins/method-not-allowed.js'
 import { registerMetrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
-import { createValidatorCompiler, schemaErrorFormatter } from './plugins/validation.js'
-import { openApiTransform, SECURITY_SCHEMES } from './openapi.js'
+import {
+  createValidatorCompiler,
+  documentParsedParameters,
+  schemaErrorFormatter,
+} from './plugins/validation.js'
+import { SECURITY_SCHEMES } from './openapi.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
 import { jobClusterRoutes } from './routes/job-clusters.js'
@@ -148,7 +160,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     return json(req, body as string, done)
   })
 
-  registerErrorHandling(app, { isUnavailable: deps.isUnavailable })
+  const { allowedMethods } = trackRouteMethods(app)
+  registerErrorHandling(app, { isUnavailable: deps.isUnavailable, allowedMethods })
+  // A request no route serves is answered here, before its body is read: a path with other
+  // methods is a 405 with Allow, any other a 404, whatever the body (not a 400 for bad JSON).
+  const routed = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (!req.is404) return done()
+    sendUnrouted(reply, req, allowedMethods(req.url))
+  }
 
   app.addHook('onResponse', (req, reply, done) => {
     // Headers only at debug, and never a credential: the secret and the admin token are blanked
@@ -179,9 +198,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       return done(new AppError('MALFORMED_REQUEST', 'an HTTP/1.1 request must have a Host header'))
     const path = req.url.split('?')[0] ?? req.url
     // The common case (no fault configured, list fresh) stays synchronous: this runs on every request.
-    if (path.startsWith('/_admin') || deps.faults.noneCached()) return done()
+    if (path.startsWith('/_admin') || deps.faults.noneCached()) return routed(req, reply, done)
     deps.faults.apiFault(path).then((fault) => {
-      if (!fault) return done()
+      if (!fault) return routed(req, reply, done)
       // Throttling and unavailability say when to come back, as a real gateway would.
       if (fault.status === 429 || fault.status === 503) reply.header('retry-after', '1')
       sendError(reply, req, new AppError('INJECTED_FAULT', 'injected fault', [], fault.status))
@@ -205,7 +224,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       ],
       components: { securitySchemes: SECURITY_SCHEMES },
     },
-    transform: openApiTransform({ adminEnabled: !!deps.admin.token }),
+    transform: documentParsedParameters,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 

@@ -1,6 +1,3 @@
-import type { FastifySchema } from 'fastify'
-import { documentParsedParameters } from './plugins/validation.js'
-
 /**
  * What /openapi.json (and Swagger UI at /docs) says beyond the route schemas: the credential
  * headers as security schemes, so Swagger UI offers an Authorize button instead of asking for
@@ -67,16 +64,3 @@ export const CREATE_CLUSTER_EXAMPLE = {
   },
   dataCatalog: { catalogId: 'e1ebae48-daba-a4c5-56da-fbb2b684ae07' },
 }
-
-/**
- * @fastify/swagger `transform`: query parameters the domain parses are documented as what they
- * must hold, and the admin routes are left out of the document while the admin API is disabled
- * (they answer 404 then: DESIGN section 7).
- */
-export const openApiTransform =
-  ({ adminEnabled }: { adminEnabled: boolean }) =>
-  ({ schema, url }: { schema: FastifySchema; url: string }) => {
-    if (!adminEnabled && (url === '/_admin' || url.startsWith('/_admin/')))
-      return { schema: { ...schema, hide: true }, url }
-    return documentParsedParameters({ schema, url })
-  }

@@ -28,6 +28,25 @@ export const sendError = (reply: FastifyReply, req: FastifyRequest, err: AppErro
     .send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
 }
 
+/**
+ * A request no route serves: 405 with `Allow` when the path has other methods, else 404
+ * (`allowed` from plugins/method-not-allowed.ts).
+ */
+export const sendUnrouted = (reply: FastifyReply, req: FastifyRequest, allowed: readonly string[]) => {
+  const path = pathOf(req)
+  if (allowed.length === 0)
+    return sendError(reply, req, new AppError('NOT_FOUND', `no route for ${req.method} ${path}`))
+  reply.header('allow', allowed.join(', '))
+  return sendError(
+    reply,
+    req,
+    new AppError(
+      'METHOD_NOT_ALLOWED',
+      `${req.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+    ),
+  )
+}
+
 /** Fastify's own errors, translated into catalogue codes. */
 const fromFastify = (err: FastifyError): AppError | undefined => {
   switch (err.code) {
@@ -65,7 +84,10 @@ const UNAVAILABLE_RETRY_S = 2
 
 export const registerErrorHandling = (
   app: FastifyInstance,
-  { isUnavailable }: { isUnavailable: (error: unknown) => boolean },
+  {
+    isUnavailable,
+    allowedMethods,
+  }: { isUnavailable: (error: unknown) => boolean; allowedMethods: (url: string) => string[] },
 ) => {
   app.setErrorHandler((error: FastifyError, req, reply) => {
     const known = error instanceof AppError ? error : fromFastify(error)
@@ -84,7 +106,6 @@ export const registerErrorHandling = (
     req.log.error({ reqId: req.id, err: error }, 'unhandled error')
     return sendError(reply, req, new AppError('INTERNAL_ERROR', 'internal server error'))
   })
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, req, new AppError('NOT_FOUND', `no route for ${req.method} ${pathOf(req)}`)),
-  )
+  // app.ts answers these in onRequest, before a body is read; this is the fallback.
+  app.setNotFoundHandler((req, reply) => sendUnrouted(reply, req, allowedMethods(req.url)))
 }

@@ -23,12 +23,16 @@ const ADMIN_SCOPE = '_admin'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
-/** DESIGN section 7. Without a token configured every /_admin path is a plain 404. */
+/**
+ * DESIGN section 7. Without a token configured the routes are not registered at all: every
+ * /_admin path is a plain 404 (never a 405 that would tell them apart) and /openapi.json leaves
+ * them out.
+ */
 export const adminRoutes = async (scope: FastifyInstance, deps: AdminRouteDeps) => {
   const { token, admin, idempotency, limits } = deps
+  if (!token) return
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRequest', async (req) => {
-    if (!token) throw new AppError('NOT_FOUND', `no route for ${req.method} ${req.url.split('?')[0]}`)
     const blocked = limits.beforeAuth(req.ip)
     if (blocked) throw blocked
     const h = req.headers.authorization ?? ''
