@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import pino, { type Logger } from 'pino'
 import { buildApp } from './api/app.js'
 import { systemClock, type Clock } from './clock.js'
-import type { Config } from './config.js'
+import { configWith, type Config } from './config.js'
 import { createObjectStore, type ObjectStore } from './objects/index.js'
 import type { Provider } from './providers/provider.js'
 import { createTaskService } from './services/tasks.js'
@@ -72,7 +72,12 @@ export interface ServerOptions {
 }
 
 /** The composition root: config in, a wired server out. Nothing else constructs dependencies. */
-export const createServer = async (config: Readonly<Config>, opts: ServerOptions = {}): Promise<Server> => {
+export const createServer = async (
+  given: Readonly<Partial<Config>> = {},
+  opts: ServerOptions = {},
+): Promise<Server> => {
+  // A program embedding the server names only what it cares about; the rest are the defaults.
+  const config = configWith(given)
   const clock = opts.clock ?? systemClock
   const now = () => clock.now()
   const logger =
@@ -83,7 +88,11 @@ export const createServer = async (config: Readonly<Config>, opts: ServerOptions
         // Nothing logs credentials or passwords (request lines carry method, url, status, time);
         // these fixed paths blank them should a header ever be logged. Fixed paths, not
         // wildcards: wildcard redaction costs on every line.
-        redact: ['req.headers["credential-secret"]', 'req.headers.authorization'],
+        redact: [
+          'req.headers["credential-secret"]',
+          'req.headers["hadoop-eco-api-key"]',
+          'req.headers.authorization',
+        ],
       },
       // Buffered: one write(2) per 4 KiB of log lines instead of one per line; flushed on close.
       pino.destination({ dest: 1, sync: false, minLength: 4096 }),

@@ -75,7 +75,13 @@ declare module 'fastify' {
   }
 }
 
-const SECRET_HEADERS = new Set(['credential-secret', 'authorization', 'cookie', 'proxy-authorization'])
+const SECRET_HEADERS = new Set([
+  'credential-secret',
+  'hadoop-eco-api-key',
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+])
 const safeHeaders = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, SECRET_HEADERS.has(k) ? '[redacted]' : v]))
 

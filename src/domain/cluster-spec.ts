@@ -477,12 +477,8 @@ export const parseRerunRequest = (body: unknown, spec: ClusterSpec): RerunOverri
       ['cluster', 'client'] as const,
       'INVALID_VALUE',
     )
-    if (deployMode && spec.userTask?.type !== 'spark')
-      c.add(
-        'userTaskDeployMode',
-        'UNSUPPORTED_FOR_CLUSTER_TYPE',
-        `userTaskDeployMode applies only to a spark task (this cluster's task is ${spec.userTask?.type ?? 'absent'})`,
-      )
+    // As at create, a deploy mode on a hive task is ignored: clients send the whole documented body.
+    if (spec.userTask?.type !== 'spark') deployMode = undefined
   }
   const execOpts = c.string(body, 'userTaskExecOpts', 'userTaskExecOpts', false)
   const execParams = c.string(body, 'userTaskExecParams', 'userTaskExecParams', false)

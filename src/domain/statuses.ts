@@ -57,12 +57,16 @@ export const deriveApiKeyStatus = (c: {
   hasUserTask: boolean
   status: ClusterStatus
   apiKeyIssued?: boolean
+  /** It was run again at least once (section 11): a failed re-run leaves it a job cluster. */
+  hasRun?: boolean
 }): ApiKeyStatus => {
   if (c.apiKeyIssued) return 'applied'
   if (
     c.clusterType === 'hadoop' &&
     c.hasUserTask &&
-    (c.status === 'Terminated(User)' || c.status === 'Terminated(UserCommand)')
+    (c.status === 'Terminated(User)' ||
+      c.status === 'Terminated(UserCommand)' ||
+      (c.status === 'Terminated(Error)' && c.hasRun === true))
   )
     return 'possible'
   return 'impossible'

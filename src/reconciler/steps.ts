@@ -138,6 +138,9 @@ export const createSteps = (deps: StepDeps) => {
       ),
     )
 
+  const lowestMaster = <V extends Pick<VmRecord, 'role' | 'index'>>(vms: readonly V[]): V | undefined =>
+    vms.filter((v) => v.role === 'master').sort((a, b) => a.index - b.index)[0]
+
   const soon = (): Outcome => ({ requeueAt: now() })
   /** The latest hint among `states`, or a poll interval from now when the provider gives none. */
   const later = (states: readonly { readyAt?: number }[]): Outcome => {
@@ -248,8 +251,7 @@ export const createSteps = (deps: StepDeps) => {
         )
         return soon()
       }
-      const firstMaster =
-        live.find((v) => v.role === 'master' && v.index === 1) ?? live.find((v) => v.role === 'master')
+      const firstMaster = lowestMaster(live)
       await pass.write(async (tx, t) => {
         await transition(tx, c, 'Running', 'INSTALLED', 'cluster is running', t, {
           runningAt: c.runningAt ?? t,
@@ -304,6 +306,9 @@ export const createSteps = (deps: StepDeps) => {
           for (const g of gone) await store.vms.end(tx, c.id, g.name, t)
           if (finished) {
             const to = c.terminalStatus ?? 'Terminated(User)'
+            // Locked before the key is read: a revoke either lands before (no key) or waits.
+            await store.clusters.lock(tx, c.id)
+            const apiKeyIssued = (await store.apiKeys.hash(c.id, tx)) !== undefined
             await transition(tx, c, to, 'TERMINATED', `cluster ${to}`, t, {
               terminatedAt: t,
               masterCnt: 0,
@@ -312,9 +317,17 @@ export const createSteps = (deps: StepDeps) => {
                 clusterType: c.clusterType,
                 hasUserTask: !!c.spec.userTask,
                 status: to,
-                // Read in this transaction: a revoke may have landed since the pass began.
-                apiKeyIssued: (await store.apiKeys.hash(c.id, tx)) !== undefined,
+                apiKeyIssued,
+                hasRun: c.info.run !== undefined,
               }),
+            })
+            await store.taskRuns.failOpen(tx, c.id, {
+              endedAt: t,
+              reason: to === 'Terminated(User)' ? 'CLUSTER_DELETED' : 'CLUSTER_TERMINATED',
+              message:
+                to === 'Terminated(User)'
+                  ? 'the cluster was deleted before the run ended'
+                  : `the cluster ended ${to} before the run ended`,
             })
             await finishRequest(
               tx,
@@ -389,7 +402,9 @@ export const createSteps = (deps: StepDeps) => {
       throw new ProviderCallError('install', new Error(failed.error ?? 'installing a replaced VM failed'))
     const done = joining.filter((_, i) => ops[i]!.phase === 'succeeded')
     await pass.write(async (tx, t) => {
-      const firstMaster = done.find((v) => v.role === 'master' && v.index === 1)
+      // The UI URLs hang off the lowest-index master (a re-run's masters do not start at 1).
+      const first = lowestMaster(live)
+      const firstMaster = first && done.find((v) => v.name === first.name)
       await guardedUpdate(tx, c, firstMaster ? { info: { ...c.info, masterIp: firstMaster.ip } } : {}, t)
       await setVmStatus(tx, c, joining, 'Installing')
       await setVmStatus(tx, c, done, 'Running')

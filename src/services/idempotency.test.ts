@@ -60,7 +60,7 @@ describe('createIdempotencyService', () => {
     const claim = await claimOf('k3')
     const record = service().recorder(claim)
     await store.transaction((tx) => record(tx, { id: 'c1' }))
-    expect(claim.recorded).toBe(true)
+    expect(claim.recorded).toBe(200)
     await service().finish(claim, 200, '{"id":"ignored"}')
     expect(await service().start('p', 'k3', post({ name: 'a' }))).toEqual({
       kind: 'replay',

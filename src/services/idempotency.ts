@@ -12,14 +12,14 @@ const KEY_RULE = /^[\x21-\x7e]{1,255}$/
  * Records, inside the transaction that acts, the answer a retry with the same Idempotency-Key
  * must replay: a crash between acting and answering cannot make that retry act a second time.
  */
-export type Recorder = (tx: Tx, result: unknown) => Promise<void>
+export type Recorder = (tx: Tx, result: unknown, status?: number) => Promise<void>
 
 /** A key this request holds until its answer is stored (or the key released). */
 export interface IdempotencyClaim {
   readonly project: string
   readonly key: string
-  /** Set once a recorder wrote the answer inside the action's transaction. */
-  recorded?: boolean
+  /** The status a recorder wrote, with the answer, inside the action's transaction. */
+  recorded?: number
 }
 
 /** What to do with a request that carries (or not) an Idempotency-Key. */
@@ -108,20 +108,20 @@ export const createIdempotencyService = ({ store, now, digest, box }: Idempotenc
     },
 
     /**
-     * For a use case that acts in one transaction: writes the 200 it will answer in that same
-     * transaction. A 200 means that transaction committed, so `finish` has nothing left to
-     * store; any other answer means it rolled back, and `finish` stores that one.
+     * For a use case that acts in one transaction: writes the answer (200 unless it says) in that
+     * same transaction. That status answered means the transaction committed, so `finish` has
+     * nothing left to store; any other answer means it rolled back, and `finish` stores that one.
      */
     recorder(claim: IdempotencyClaim): Recorder {
-      return (tx, result) => {
-        claim.recorded = true
-        return store.completeIn(tx, claim.project, claim.key, 200, box.seal(JSON.stringify(result)))
+      return (tx, result, status = 200) => {
+        claim.recorded = status
+        return store.completeIn(tx, claim.project, claim.key, status, box.seal(JSON.stringify(result)))
       }
     },
 
     /** Stores what the first request answered; a 5xx frees the key so a retry can act. */
     async finish(claim: IdempotencyClaim, status: number, body: string): Promise<void> {
-      if (claim.recorded && status === 200) return
+      if (claim.recorded !== undefined && status === claim.recorded) return
       if (status >= 500) await store.release(claim.project, claim.key)
       else await store.complete(claim.project, claim.key, status, box.seal(body))
     },

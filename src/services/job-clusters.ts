@@ -10,7 +10,7 @@ import {
   toJobRequest,
 } from '../domain/job-runs.js'
 import { parsePageRequest, toPage } from '../domain/paging.js'
-import { deriveApiKeyStatus, isTerminated, TERMINATED_STATUSES } from '../domain/statuses.js'
+import { deriveApiKeyStatus, isTerminated } from '../domain/statuses.js'
 import type { Store } from '../store/index.js'
 import { DuplicateNameError } from '../store/index.js'
 import type { ApiKey, JobRequest, Page, RerunResponse } from '../wire/schemas.js'
@@ -65,51 +65,51 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
   return {
     authorize,
 
-    /** 201 is answered, so an Idempotency-Key replay is stored after the fact, not by a recorder. */
-    async issueKey(caller: Caller, id: string): Promise<ApiKey> {
+    /**
+     * Each of these three locks the cluster's row first, so issue, revoke and re-run take turns:
+     * the key table and apiKeyStatus always agree, and a revoke that answered 204 leaves no key.
+     */
+    async issueKey(caller: Caller, id: string, record?: Recorder): Promise<ApiKey> {
       const c = await load(caller, id)
-      const notPossible = () =>
-        conflict(
-          'API_KEY_NOT_POSSIBLE',
-          c.apiKeyStatus === 'applied'
-            ? `cluster ${id} already has a key: revoke it first to issue a new one`
-            : `a key can be issued only for a terminated hadoop cluster with a hive or spark userTask (apiKeyStatus is ${c.apiKeyStatus})`,
-        )
-      if (c.apiKeyStatus !== 'possible') throw notPossible()
       const apiKey = `hek_${randomBytes(32).toString('base64url')}`
       const answer: ApiKey = { clusterId: c.id, apiKey }
       const t = now()
-      const ok = await store.transaction(async (tx) => {
-        if (!(await store.apiKeys.insert(tx, c.id, hashSecret(apiKey), t))) return false
-        if (!(await store.clusters.update(tx, c.id, { apiKeyStatus: 'applied' }, t, { status: [c.status] })))
-          throw notPossible()
-        return true
+      await store.transaction(async (tx) => {
+        const cur = (await store.clusters.lock(tx, c.id)) ?? c
+        if (cur.apiKeyStatus !== 'possible')
+          throw conflict(
+            'API_KEY_NOT_POSSIBLE',
+            cur.apiKeyStatus === 'applied'
+              ? `cluster ${id} already has a key: revoke it first to issue a new one`
+              : `a key can be issued only for a terminated hadoop cluster with a hive or spark userTask (apiKeyStatus is ${cur.apiKeyStatus})`,
+          )
+        await store.apiKeys.insert(tx, c.id, hashSecret(apiKey), t)
+        await store.clusters.update(tx, c.id, { apiKeyStatus: 'applied' }, t)
+        // In the same transaction: a retry after a crash gets this key again, not a 409.
+        await record?.(tx, answer, 201)
       })
-      if (!ok) throw notPossible()
       return answer
     },
 
     async revokeKey(caller: Caller, id: string): Promise<void> {
-      const first = await load(caller, id)
-      for (let attempt = 0; ; attempt++) {
-        const c = attempt === 0 ? first : await load(caller, id)
-        const t = now()
-        const done = await store.transaction(async (tx) => {
-          await store.apiKeys.delete(tx, c.id)
-          const apiKeyStatus = deriveApiKeyStatus({
-            clusterType: c.clusterType,
-            hasUserTask: !!c.spec.userTask,
-            status: c.status,
-          })
-          // Guarded on the status it was derived from: a pass that moves the cluster meanwhile
-          // makes this one look again.
-          if (!(await store.clusters.update(tx, c.id, { apiKeyStatus }, t, { status: [c.status] })))
-            return false
-          return true
-        })
-        if (done) return
-        if (attempt >= 5) throw conflict('CLUSTER_BUSY', `cluster ${id} is changing status; retry`)
-      }
+      const c = await load(caller, id)
+      await store.transaction(async (tx) => {
+        const cur = (await store.clusters.lock(tx, c.id)) ?? c
+        await store.apiKeys.delete(tx, c.id)
+        await store.clusters.update(
+          tx,
+          c.id,
+          {
+            apiKeyStatus: deriveApiKeyStatus({
+              clusterType: cur.clusterType,
+              hasUserTask: !!cur.spec.userTask,
+              status: cur.status,
+              hasRun: cur.info.run !== undefined,
+            }),
+          },
+          now(),
+        )
+      })
     },
 
     async rerun(
@@ -120,30 +120,27 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
       record?: Recorder,
     ): Promise<RerunResponse> {
       const c = await authorize(caller, id, apiKey)
-      const overrides = parseRerunRequest(body, c.spec)
-      const busy = () =>
-        conflict(
-          'CLUSTER_BUSY',
-          `cluster ${id} can be run again only once it is terminated (it is ${c.status})`,
-        )
-      if (!isTerminated(c.status)) throw busy()
-      const spec = applyOverrides(c.spec, overrides)
+      // Checked here for a quick 400; again below against the cluster as locked.
+      parseRerunRequest(body, c.spec)
       const requestId = randomUUID()
-      const n = (c.info.run?.n ?? 1) + 1
-      const settings = mainSettings(spec)
-      const answer: RerunResponse = {
-        clusterId: c.id,
-        clusterName: c.name,
-        requestId,
-        clusterMainSettingValues: settings,
-      }
       const t = now()
       try {
-        await store.transaction(async (tx) => {
-          // The key is checked again inside the write: a revoke that landed meanwhile wins.
+        const answer = await store.transaction(async (tx) => {
+          const cur = (await store.clusters.lock(tx, c.id)) ?? c
+          // The key is checked again under the lock: a revoke that landed meanwhile wins.
           const stored = await store.apiKeys.hash(c.id, tx)
           if (stored === undefined || !sameHash(stored, apiKey)) throw invalidKey()
-          const ok = await store.clusters.update(
+          // Of several racing re-runs, the first to lock moves the cluster; the others find it busy.
+          if (!isTerminated(cur.status))
+            throw conflict(
+              'CLUSTER_BUSY',
+              `cluster ${id} can be run again only once it is terminated (it is ${cur.status})`,
+            )
+          const overrides = parseRerunRequest(body, cur.spec)
+          const spec = applyOverrides(cur.spec, overrides)
+          const n = (cur.info.run?.n ?? 1) + 1
+          const settings = mainSettings(spec)
+          await store.clusters.update(
             tx,
             c.id,
             {
@@ -157,18 +154,15 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
               runningAt: null,
               terminatedAt: null,
               spec,
-              info: { securityGroupIds: c.info.securityGroupIds, run: { n, requestId } },
+              info: { securityGroupIds: cur.info.securityGroupIds, run: { n, requestId } },
             },
             t,
-            // Exactly one of several racing re-runs moves the cluster out of a terminated status.
-            { status: [...TERMINATED_STATUSES] },
           )
-          if (!ok) throw conflict('CLUSTER_BUSY', `cluster ${id} is already being run again`)
           await store.events.append(tx, {
             clusterId: c.id,
             at: t,
             type: 'StatusChanged',
-            fromStatus: c.status,
+            fromStatus: cur.status,
             toStatus: 'Initializing',
             reason: 'RERUN_REQUESTED',
             message: `re-run ${n} requested (request ${requestId}): ${describeOverrides(overrides)}`,
@@ -180,13 +174,22 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
             status: 'Processing',
             result: `re-run ${n}: the cluster is Initializing`,
             settings,
-            meta: clusterMeta(c.name, spec),
+            meta: clusterMeta(cur.name, spec),
             createdAt: t,
             endedAt: null,
           })
           await store.work.enqueue(tx, c.id, t)
-          await record?.(tx, answer)
+          const out: RerunResponse = {
+            clusterId: c.id,
+            clusterName: cur.name,
+            requestId,
+            clusterMainSettingValues: settings,
+          }
+          await record?.(tx, out)
+          return out
         })
+        wake()
+        return answer
       } catch (e) {
         if (e instanceof DuplicateNameError)
           throw new AppError(
@@ -202,8 +205,6 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
           )
         throw e
       }
-      wake()
-      return answer
     },
 
     async request(
@@ -226,8 +227,8 @@ export const createJobClusterService = ({ store, now, wake }: Deps) => {
       apiKey: string | undefined,
       query: Record<string, unknown>,
     ): Promise<Page<JobRequest>> {
-      const page = parsePageRequest({ page: query.page, size: query.size }, [] as const)
       const c = await authorize(caller, id, apiKey)
+      const page = parsePageRequest({ page: query.page, size: query.size }, [] as const)
       const { rows, total } = await store.jobRequests.list(c.id, page.page * page.size, page.size)
       return toPage(
         rows.map((r) => toJobRequest(r, c.name, false)),

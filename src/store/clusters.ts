@@ -215,6 +215,19 @@ export const createClusterStore = (database: Database) => {
       return record
     },
 
+    /**
+     * The cluster as of now, its row locked until `tx` ends (PostgreSQL; SQLite has one writer):
+     * for a change that reads another table and the cluster together, such as a job cluster's
+     * key and its apiKeyStatus.
+     */
+    async lock(tx: Tx, id: string): Promise<ClusterRecord | undefined> {
+      if (hasNul(id)) return undefined
+      let q = kx(tx).selectFrom('clusters').selectAll().where('id', '=', id)
+      if (database.dialect === 'postgres') q = q.forUpdate()
+      const row = await q.executeTakeFirst()
+      return row ? toRecord(row) : undefined
+    },
+
     async getById(id: string, tx?: Tx): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
       const row = await (tx ? kx(tx) : db)

@@ -300,10 +300,17 @@ const evaluate = ({ clusters, vms, transitions, work, keys, requests }: Snapshot
     if (status === 'Terminating' && c.terminal_status === null)
       statusFields.fail(`${label}: Terminating without a terminal_status`)
     if (facts) {
+      let hasRun = false
+      try {
+        hasRun = (JSON.parse(c.info) as { run?: unknown }).run !== undefined
+      } catch {
+        hasRun = false
+      }
       const want = deriveApiKeyStatus({
         clusterType: facts.clusterType,
         hasUserTask: facts.hasUserTask,
         status,
+        hasRun,
       })
       if (c.api_key_status !== want && c.api_key_status !== 'applied')
         statusFields.fail(`${label}: apiKeyStatus ${c.api_key_status}, want ${want}`)

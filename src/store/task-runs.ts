@@ -62,6 +62,20 @@ export const createTaskRunStore = ({ db }: Database) => ({
       .execute()
   },
 
+  /** Ends the cluster's runs still Pending or Running as Failed: the cluster ended under them. */
+  async failOpen(
+    tx: Tx,
+    clusterId: string,
+    p: { endedAt: number; reason: string; message: string },
+  ): Promise<void> {
+    await kx(tx)
+      .updateTable('task_runs')
+      .set({ status: 'Failed', ended_at: p.endedAt, reason: p.reason, message: p.message })
+      .where('cluster_id', '=', clusterId)
+      .where('status', 'in', ['Pending', 'Running'])
+      .execute()
+  },
+
   async get(clusterId: string, id: string): Promise<TaskRunRecord | undefined> {
     if (hasNul(id)) return undefined
     const row = await db

@@ -213,6 +213,21 @@ describe('job clusters: the Open API key and re-runs', () => {
     await until(id, (st) => st.startsWith('Terminated'))
     expect((await request(id, key, r2)).json().requestStatus).toBe('Success')
     await invariantsHold()
+
+    // A job cluster whose re-run failed stays one: revoked, it can have a key again.
+    await s.app.inject({
+      method: 'POST',
+      url: '/_admin/faults',
+      headers: { authorization: 'Bearer test-admin-token' },
+      payload: { match: { clusterName: 'flaky' }, fault: 'installFailure', times: 1 },
+    })
+    await rerun(id, key)
+    await until(id, (st) => st.startsWith('Terminated'))
+    expect(await status(id)).toBe('Terminated(Error)')
+    expect((await revoke(id)).statusCode).toBe(204)
+    expect((await api(s).get(id)).json().apiKeyStatus).toBe('possible')
+    expect((await issue(id)).statusCode).toBe(201)
+    await invariantsHold()
   })
 
   it('refuses a missing key (401), a wrong key (403, counted), a busy cluster (409), bad overrides (400)', async () => {
@@ -310,6 +325,11 @@ describe('job clusters: the Open API key and re-runs', () => {
     expect(req).toMatchObject({ requestStatus: 'Fail' })
     expect(req.requestResult).toMatch(/deleted/)
     expectError(await request(id, key, 'no-such-request'), 404, 'REQUEST_NOT_FOUND')
+    // No task run is left Pending or Running by the delete.
+    const runs = (
+      await s.app.inject({ method: 'GET', url: `${BASE}/${id}/tasks`, headers: s.headers })
+    ).json().content as { status: string; reason?: string }[]
+    expect(runs.every((r) => r.status === 'Succeeded' || r.status === 'Failed')).toBe(true)
     await invariantsHold()
   })
   it('accepts the bodiless POSTs generic clients send with a JSON content type', async () => {
@@ -329,5 +349,29 @@ describe('job clusters: the Open API key and re-runs', () => {
     // Other POSTs still need their body.
     const scale = await s.app.inject({ method: 'POST', url: `${BASE}/${id}/scale-out`, headers: json })
     expectError(scale, 400, 'INVALID_JSON')
+  })
+  it('replays an issued key to a retry with the same Idempotency-Key, and never logs a key', async () => {
+    const lines: string[] = []
+    const { Writable } = await import('node:stream')
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString())
+        done()
+      },
+    })
+    s = await startTestServer({ timeScale: 0 }, { logStream: sink, logLevel: 'debug' })
+    const id = (await api(s).create(validBody({ name: 'replayed', userTask: hive }))).json().id as string
+    await until(id, (st) => st.startsWith('Terminated'))
+    const headers = { ...s.headers, 'idempotency-key': 'issue-once' }
+    const first = await s.app.inject({ method: 'POST', url: keyPath(id), headers })
+    const again = await s.app.inject({ method: 'POST', url: keyPath(id), headers })
+    expect(first.statusCode).toBe(201)
+    expect(again.statusCode).toBe(201)
+    expect(again.headers['idempotent-replayed']).toBe('true')
+    const key = first.json().apiKey as string
+    expect(again.json().apiKey).toBe(key)
+    await rerun(id, key, { userTaskDeployMode: 'cluster' })
+    expect(lines.join('')).toContain('hadoop-eco-api-key')
+    expect(lines.join('')).not.toContain(key)
   })
 })

@@ -89,7 +89,8 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
         response: { 201: ApiKeySchema, ...errors },
       },
     },
-    async (req, reply) => reply.code(201).send(await jobs.issueKey(req.caller, req.params.clusterId)),
+    async (req, reply) =>
+      reply.code(201).send(await jobs.issueKey(req.caller, req.params.clusterId, idempotency.recorder(req))),
   )
   app.delete(
     `${base}/:clusterId/api-key`,
