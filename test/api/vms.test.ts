@@ -121,8 +121,10 @@ describe('GET /clusters/{id}/vms', () => {
     expect(await names('name=%25')).toEqual([])
     expect(await names('name=Hadoop_')).toEqual([])
     expect(await names('ip=10.%25')).toEqual([])
-    // U+0000 is in no stored value (PostgreSQL refused to compare it: a 500).
-    for (const f of ['ip', 'instanceId', 'name', 'status']) expect(await names(`${f}=%00`)).toEqual([])
+    // U+0000 is in no stored value (PostgreSQL refused to compare it: a 500). A status filter
+    // that is part of no VM status is refused before the database is asked.
+    for (const f of ['ip', 'instanceId', 'name']) expect(await names(`${f}=%00`)).toEqual([])
+    expect((await api(s).vms(id, 'status=%00')).statusCode).toBe(400)
   })
 
   it.each([

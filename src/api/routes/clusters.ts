@@ -5,6 +5,7 @@ import type { ClusterService } from '../../services/clusters.js'
 import type { ConfigService } from '../../services/configs.js'
 import type { TaskService } from '../../services/tasks.js'
 import type { CredentialService } from '../../services/credentials.js'
+import { VM_STATUSES } from '../../domain/statuses.js'
 import {
   ClusterConfigsSchema,
   ClusterPageSchema,
@@ -21,6 +22,7 @@ import { CREATE_CLUSTER_EXAMPLE, CREDENTIALS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
+import { checkVmStatusFilter, warnUnknownQuery } from '../plugins/list-query.js'
 import { parsedByDomain } from '../plugins/validation.js'
 
 export interface ClusterRouteDeps {
@@ -102,6 +104,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
   app.get(
     base,
     {
+      preHandler: warnUnknownQuery,
       schema: {
         tags,
         summary: 'Retrieve cluster list',
@@ -133,6 +136,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
   app.get(
     `${base}/:clusterId/vms`,
     {
+      preHandler: [warnUnknownQuery, checkVmStatusFilter],
       schema: {
         tags,
         summary: 'Retrieve VM list of cluster',
@@ -143,7 +147,11 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
           ip: Type.Optional(Type.String()),
           name: Type.Optional(Type.String()),
           instanceId: Type.Optional(Type.String()),
-          status: Type.Optional(Type.String()),
+          status: Type.Optional(
+            Type.String({
+              description: `case-insensitive part of a VM status: ${VM_STATUSES.join(', ')}`,
+            }),
+          ),
         }),
         response: { 200: VmPageSchema, ...errors },
       },
@@ -190,6 +198,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
   app.get(
     `${base}/:clusterId/events`,
     {
+      preHandler: warnUnknownQuery,
       schema: {
         tags: ['extensions'],
         summary: 'Cluster events (extension)',
@@ -204,6 +213,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
   app.get(
     `${base}/:clusterId/tasks`,
     {
+      preHandler: warnUnknownQuery,
       schema: {
         tags: ['extensions'],
         summary: 'Task runs of the cluster, newest first (extension)',

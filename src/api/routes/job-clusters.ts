@@ -17,6 +17,7 @@ import { CREDENTIALS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
+import { warnUnknownQuery } from '../plugins/list-query.js'
 import { parsedByDomain } from '../plugins/validation.js'
 
 export interface JobClusterRouteDeps {
@@ -138,6 +139,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
   app.get(
     `${base}/:clusterId/requests`,
     {
+      preHandler: warnUnknownQuery,
       schema: {
         tags,
         summary: 'Re-run requests of a job cluster, newest first (extension)',
