@@ -1,9 +1,5 @@
-import { parseArgs } from 'node:util'
 import {
-  ApiError,
   ClusterEndedError,
-  ConnectionError,
-  HadoopEcoClient,
   WaitTimeoutError,
   type Cluster,
   type ClusterRef,
@@ -15,6 +11,17 @@ import {
   type RerunResponse,
   type WaitTarget,
 } from '../sdk/index.js'
+import {
+  CONNECTION_OPTIONS,
+  didYouMean,
+  parseCommandLine,
+  processIO,
+  suggest,
+  writeError,
+  type CliIO,
+  type CommandGroup,
+  type Values as ValuesOf,
+} from './command-line.js'
 import { configsOutput, parseRole } from './config-files.js'
 import { EXIT, UsageError, exitCodeFor } from './exit-codes.js'
 import { CLUSTERS_HELP, COMMAND_HELP } from './help.js'
@@ -34,40 +41,11 @@ import {
   type Colors,
 } from './output.js'
 import { createProgress } from './progress.js'
-import { requireSettings, resolveSettings } from './settings.js'
+import { clientFor } from './settings.js'
 import { loadCreateSpec } from './spec.js'
 
-type Stream = NodeJS.WritableStream & { isTTY?: boolean }
-
-/** What a command touches of the outside world; tests and main.ts pass the real process. */
-export interface CliIO {
-  stdout: Stream
-  stderr: Stream
-  env: NodeJS.ProcessEnv
-  cwd: string
-  readStdin: () => Promise<string>
-}
-
-export const processIO = (): CliIO => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  readStdin: async () => {
-    const chunks: Buffer[] = []
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-    return Buffer.concat(chunks).toString('utf8')
-  },
-})
-
 const OPTIONS = {
-  endpoint: { type: 'string' },
-  profile: { type: 'string' },
-  'credential-id': { type: 'string' },
-  'credential-secret': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'max-retries': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECTION_OPTIONS,
   file: { type: 'string', short: 'f' },
   'dry-run': { type: 'boolean' },
   wait: { type: 'boolean' },
@@ -99,17 +77,9 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
 } as const
 type Flag = keyof typeof OPTIONS
-type Values = { [K in Flag]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : string | boolean }
+type Values = ValuesOf<typeof OPTIONS>
 
-const COMMON: Flag[] = [
-  'endpoint',
-  'profile',
-  'credential-id',
-  'credential-secret',
-  'output',
-  'max-retries',
-  'help',
-]
+const COMMON = Object.keys(CONNECTION_OPTIONS) as Flag[]
 const WAIT: Flag[] = ['wait', 'timeout', 'poll-interval']
 const PAGING: Flag[] = ['sort', 'page', 'size', 'all-pages']
 
@@ -149,6 +119,17 @@ const COMMANDS: Record<
     id: true,
   },
   requests: { flags: ['api-key', 'verbose', 'page', 'size'], id: true, optional: 'REQUEST' },
+}
+
+/** `hadoop-eco clusters`: what the parser, the help and the shell completions read. */
+export const CLUSTERS: CommandGroup<typeof OPTIONS, (typeof COMMANDS)[string]> = {
+  path: 'clusters',
+  options: OPTIONS,
+  common: COMMON,
+  commands: COMMANDS,
+  help: CLUSTERS_HELP,
+  commandHelp: COMMAND_HELP,
+  bareExit: EXIT.USAGE,
 }
 
 /** `90s`, `10m`, `1h`, `500ms`; a bare number is seconds. */
@@ -201,43 +182,16 @@ const collect = async <T>(
 export const clustersCommand = async (argv: string[], io: CliIO = processIO()): Promise<number> => {
   const colors = makeColors(io.stderr, io.env)
   const outColors = makeColors(io.stdout, io.env)
-  const [sub, ...rest] = argv
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    const topic = sub === 'help' ? rest[0] : undefined
-    io.stdout.write(topic && COMMAND_HELP[topic] ? COMMAND_HELP[topic] : CLUSTERS_HELP)
-    return sub ? EXIT.OK : EXIT.USAGE
-  }
-  const spec = COMMANDS[sub]
-  if (!spec) {
-    io.stderr.write(`error: unknown command "clusters ${sub}"\n\n${CLUSTERS_HELP}`)
-    return EXIT.USAGE
-  }
+  const line = parseCommandLine(CLUSTERS, argv, io)
+  if ('exit' in line) return line.exit
+  const { sub, spec, values, positionals } = line
   try {
-    let values: Values
-    let positionals: string[]
-    try {
-      ;({ values, positionals } = parseArgs({
-        args: rest,
-        options: OPTIONS,
-        allowPositionals: true,
-        strict: true,
-      }))
-    } catch (e) {
-      throw new UsageError((e as Error).message)
-    }
-    if (values.help) {
-      io.stdout.write(COMMAND_HELP[sub] ?? CLUSTERS_HELP)
-      return EXIT.OK
-    }
-    for (const flag of Object.keys(values) as Flag[])
-      if (!COMMON.includes(flag) && !spec.flags.includes(flag))
-        throw new UsageError(`--${flag} is not an option of "clusters ${sub}"`)
     let action: string | undefined
     if (spec.actions) {
       action = positionals.shift()
       if (action === undefined || !spec.actions.includes(action))
         throw new UsageError(
-          `"clusters ${sub}" needs ${spec.actions.join(' or ')} first (got ${action === undefined ? 'nothing' : `"${action}"`})`,
+          `"clusters ${sub}" needs ${spec.actions.join(' or ')} first (got ${action === undefined ? 'nothing' : `"${action}"`})${action === undefined ? '' : didYouMean(suggest(action, spec.actions))}`,
         )
     }
     if (spec.optional && (positionals.length < 1 || positionals.length > 2))
@@ -251,7 +205,6 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
     const id = positionals[0] ?? ''
     const second = positionals[1]
     const format = parseFormat(str(values.output))
-    const maxRetries = parseIntFlag('max-retries', str(values['max-retries']), 0, 20)
     const wait = values.wait === true
     const timeout = parseDuration('timeout', str(values.timeout) ?? '30m')
     const pollFlag = str(values['poll-interval'])
@@ -291,18 +244,7 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
       }
     }
 
-    const settings = requireSettings(
-      await resolveSettings(
-        {
-          endpoint: str(values.endpoint),
-          profile: str(values.profile),
-          credentialId: str(values['credential-id']),
-          credentialSecret: str(values['credential-secret']),
-        },
-        io.env,
-      ),
-    )
-    const client = new HadoopEcoClient({ ...settings, ...(maxRetries === undefined ? {} : { maxRetries }) })
+    const client = await clientFor(values, io.env)
     const out = (value: unknown, human: () => string) =>
       io.stdout.write(format === 'table' ? human() : serialize(value, format))
     const showCluster = (c: Cluster) => out(c, () => clusterDetails(c, outColors))
@@ -607,22 +549,10 @@ const pageHint = <T>(io: CliIO, colors: Colors, p: Page<T>, noun: string) => {
 
 const report = (e: unknown, sub: string, io: CliIO, colors: Colors) => {
   const w = (s: string) => io.stderr.write(`${s}\n`)
-  if (e instanceof UsageError) {
-    w(`${colors.red('error:')} ${e.message}`)
-    w(colors.dim(`run "hadoop-eco clusters ${sub} --help" for usage and examples`))
-  } else if (e instanceof ApiError) {
-    w(`${colors.red('error:')} ${e.body?.message ?? e.message}`)
-    w(`  status:     ${e.status} ${e.body?.error ?? ''}`.trimEnd())
-    w(`  code:       ${e.code}`)
-    for (const f of e.errors) w(`  - ${f.field || '(body)'}: ${f.message}`)
-    if (e.requestId) w(`  request id: ${e.requestId}`)
-  } else if (e instanceof ClusterEndedError) {
+  if (e instanceof ClusterEndedError) {
     w(`${colors.red('error:')} cluster ${e.cluster.name} (${e.cluster.id}) ended ${e.cluster.status}`)
     w(colors.dim(`see why: hadoop-eco clusters events ${e.cluster.id}`))
-  } else if (e instanceof WaitTimeoutError) {
+  } else if (e instanceof WaitTimeoutError)
     w(`${colors.red('error:')} ${e.message}; the operation goes on on the server`)
-  } else if (e instanceof ConnectionError) {
-    w(`${colors.red('error:')} ${e.message}`)
-    w(colors.dim('is the endpoint right and the server up?'))
-  } else w(`${colors.red('error:')} ${(e as Error)?.message ?? String(e)}`)
+  else writeError(io, colors, e, `clusters ${sub}`)
 }

@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util'
-import { EXIT_CODES_HELP } from './exit-codes.js'
+import { parseCommandLine, processIO, type CommandGroup } from './command-line.js'
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js'
+import { CLUSTERS_HELP, OBJECTS_HELP } from './help.js'
 
 export const HELP = `hadoop-eco: a self-hostable Hadoop Eco Open API server, SDK and CLI
 
@@ -51,11 +52,12 @@ Examples:
 
 ${EXIT_CODES_HELP}`
 
-const SERVER_OPTIONS = {
+const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'database-url': { type: 'string' },
   'time-scale': { type: 'string' },
+  'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   'admin-token': { type: 'string' },
   credentials: { type: 'string' },
@@ -65,13 +67,32 @@ const SERVER_OPTIONS = {
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const
+type Flag = keyof typeof OPTIONS
+
+/** Every server command takes every server flag: each reads what it needs of loadConfig's. */
+const SERVER_FLAGS = (Object.keys(OPTIONS) as Flag[]).filter((f) => f !== 'help')
+
+/**
+ * The top level: what the parser, the suggestions for a mistyped command and the shell
+ * completions read. `clusters` and `objects` are groups of their own.
+ */
+export const TOP: CommandGroup<typeof OPTIONS, { flags: Flag[]; actions?: readonly string[] }> = {
+  path: '',
+  options: OPTIONS,
+  common: ['help'],
+  commands: {
+    serve: { flags: SERVER_FLAGS },
+    migrate: { flags: SERVER_FLAGS },
+    credentials: { flags: SERVER_FLAGS, actions: ['create', 'list', 'revoke'] },
+  },
+  others: ['clusters', 'objects'],
+  help: HELP,
+  commandHelp: { clusters: CLUSTERS_HELP, objects: OBJECTS_HELP },
+  bareExit: EXIT.OK,
+}
 
 export const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP)
-    return 0
-  }
   if (command === 'clusters') {
     // Loaded on demand: the client commands need none of the server's modules, and start faster.
     const { clustersCommand } = await import('./cluster-commands.js')
@@ -81,26 +102,15 @@ export const main = async (argv: string[]): Promise<number> => {
     const { objectsCommand } = await import('./object-commands.js')
     return objectsCommand(rest)
   }
+  const line = parseCommandLine(TOP, argv, processIO())
+  if ('exit' in line) return line.exit
+  const { sub, values, positionals } = line
   try {
-    if (command === 'serve' || command === 'migrate' || command === 'credentials') {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        options: SERVER_OPTIONS,
-        allowPositionals: true,
-        strict: true,
-      })
-      if (values.help) {
-        process.stdout.write(HELP)
-        return 0
-      }
-      const flags = values as Record<string, string | boolean>
-      const { credentials, migrate, serve } = await import('./server-commands.js')
-      if (command === 'serve') return await serve(flags)
-      if (command === 'migrate') return await migrate(flags)
-      return await credentials(positionals, flags)
-    }
-    process.stderr.write(`unknown command "${command}"\n\n${HELP}`)
-    return 2
+    const flags = values as Record<string, string | boolean>
+    const { credentials, migrate, serve } = await import('./server-commands.js')
+    if (sub === 'serve') return await serve(flags)
+    if (sub === 'migrate') return await migrate(flags)
+    return await credentials(positionals, flags)
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n`)
     return 1

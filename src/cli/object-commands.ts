@@ -4,7 +4,6 @@ import { rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 import { contentTypeFor } from '../objects/content-type.js'
 import {
   InvalidObjectUrlError,
@@ -13,24 +12,21 @@ import {
   type ObjectLocation,
 } from '../objects/url.js'
 import type { ObjectStore } from '../objects/object-store.js'
-import { ApiError, ConnectionError, HadoopEcoClient, type ObjectEntry } from '../sdk/index.js'
-import type { CliIO } from './cluster-commands.js'
-import { processIO } from './cluster-commands.js'
+import type { HadoopEcoClient, ObjectEntry } from '../sdk/index.js'
+import {
+  CONNECTION_OPTIONS,
+  parseCommandLine,
+  processIO,
+  writeError,
+  type CliIO,
+  type CommandGroup,
+} from './command-line.js'
 import { EXIT, UsageError, exitCodeFor } from './exit-codes.js'
 import { OBJECTS_HELP, OBJECT_COMMAND_HELP } from './help.js'
 import { makeColors, parseFormat, serialize, table, type Colors } from './output.js'
-import { requireSettings, resolveSettings } from './settings.js'
+import { clientFor } from './settings.js'
 
-const OPTIONS = {
-  endpoint: { type: 'string' },
-  profile: { type: 'string' },
-  'credential-id': { type: 'string' },
-  'credential-secret': { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  'max-retries': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  'content-type': { type: 'string' },
-} as const
+const OPTIONS = { ...CONNECTION_OPTIONS, 'content-type': { type: 'string' } } as const
 
 /** Per command: how many arguments (min, max) and its own flags. */
 const COMMANDS: Record<string, { args: [number, number]; usage: string; flags: (keyof typeof OPTIONS)[] }> = {
@@ -39,7 +35,18 @@ const COMMANDS: Record<string, { args: [number, number]; usage: string; flags: (
   ls: { args: [1, 1], usage: 'URL-PREFIX', flags: ['output'] },
   rm: { args: [1, 1], usage: 'URL', flags: [] },
 }
-const CONNECTION_FLAGS = ['endpoint', 'profile', 'credential-id', 'credential-secret', 'max-retries', 'help']
+
+/** `hadoop-eco objects`: what the parser, the help and the shell completions read. */
+export const OBJECTS: CommandGroup<typeof OPTIONS, (typeof COMMANDS)[string]> = {
+  path: 'objects',
+  options: OPTIONS,
+  // -o only where there is something to print (put and ls).
+  common: (Object.keys(CONNECTION_OPTIONS) as (keyof typeof OPTIONS)[]).filter((f) => f !== 'output'),
+  commands: COMMANDS,
+  help: OBJECTS_HELP,
+  commandHelp: OBJECT_COMMAND_HELP,
+  bareExit: EXIT.USAGE,
+}
 
 /** An object or bucket that is not there, on the S3 side (the server's 404s are NotFoundErrors). */
 class MissingObjectError extends Error {
@@ -153,38 +160,11 @@ const s3ExitCode = (e: unknown): number | undefined => {
 export const objectsCommand = async (argv: string[], io: CliIO = processIO()): Promise<number> => {
   const colors = makeColors(io.stderr, io.env)
   const outColors = makeColors(io.stdout, io.env)
-  const [sub, ...rest] = argv
-  if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-    const topic = sub === 'help' ? rest[0] : undefined
-    io.stdout.write(topic && OBJECT_COMMAND_HELP[topic] ? OBJECT_COMMAND_HELP[topic] : OBJECTS_HELP)
-    return sub ? EXIT.OK : EXIT.USAGE
-  }
-  const spec = COMMANDS[sub]
-  if (!spec) {
-    io.stderr.write(`error: unknown command "objects ${sub}"\n\n${OBJECTS_HELP}`)
-    return EXIT.USAGE
-  }
+  const line = parseCommandLine(OBJECTS, argv, io)
+  if ('exit' in line) return line.exit
+  const { sub, spec, values, positionals } = line
   let target: Target | undefined
   try {
-    let values: Partial<Record<keyof typeof OPTIONS, string | boolean>>
-    let positionals: string[]
-    try {
-      ;({ values, positionals } = parseArgs({
-        args: rest,
-        options: OPTIONS,
-        allowPositionals: true,
-        strict: true,
-      }))
-    } catch (e) {
-      throw new UsageError((e as Error).message)
-    }
-    if (values.help) {
-      io.stdout.write(OBJECT_COMMAND_HELP[sub] ?? OBJECTS_HELP)
-      return EXIT.OK
-    }
-    for (const flag of Object.keys(values))
-      if (!CONNECTION_FLAGS.includes(flag) && !spec.flags.includes(flag as keyof typeof OPTIONS))
-        throw new UsageError(`--${flag} is not an option of "objects ${sub}"`)
     const [min, max] = spec.args
     if (positionals.length < min || positionals.length > max)
       throw new UsageError(
@@ -207,28 +187,7 @@ export const objectsCommand = async (argv: string[], io: CliIO = processIO()): P
     }
 
     if (loc.scheme === 's3') target = await s3Target(io.env)
-    else {
-      const settings = requireSettings(
-        await resolveSettings(
-          {
-            endpoint: values.endpoint as string | undefined,
-            profile: values.profile as string | undefined,
-            credentialId: values['credential-id'] as string | undefined,
-            credentialSecret: values['credential-secret'] as string | undefined,
-          },
-          io.env,
-        ),
-      )
-      const retries = values['max-retries']
-      if (retries !== undefined && !/^\d+$/.test(String(retries)))
-        throw new UsageError(`--max-retries must be an integer (got "${String(retries)}")`)
-      target = swiftTarget(
-        new HadoopEcoClient({
-          ...settings,
-          ...(retries === undefined ? {} : { maxRetries: Number(retries) }),
-        }),
-      )
-    }
+    else target = swiftTarget(await clientFor(values, io.env))
 
     const show = (items: ObjectEntry[]) =>
       io.stdout.write(format === 'table' ? table(items, columns, outColors) : serialize(items, format))
@@ -270,28 +229,11 @@ export const objectsCommand = async (argv: string[], io: CliIO = processIO()): P
 }
 
 const report = (e: unknown, sub: string, io: CliIO, colors: Colors) => {
-  const w = (s: string) => io.stderr.write(`${s}\n`)
-  if (e instanceof UsageError) {
-    w(`${colors.red('error:')} ${e.message}`)
-    w(colors.dim(`run "hadoop-eco objects ${sub} --help" for usage and examples`))
-  } else if (e instanceof ApiError) {
-    w(`${colors.red('error:')} ${e.body?.message ?? e.message}`)
-    w(`  status:     ${e.status} ${e.body?.error ?? ''}`.trimEnd())
-    w(`  code:       ${e.code}`)
-    if (e.requestId) w(`  request id: ${e.requestId}`)
-  } else if (e instanceof ConnectionError) {
-    w(`${colors.red('error:')} ${e.message}`)
-    w(colors.dim('is the endpoint right and the server up?'))
-  } else {
-    const name = (e as { name?: string } | undefined)?.name
-    w(
-      `${colors.red('error:')} ${name && name !== 'Error' ? `${name}: ` : ''}${(e as Error)?.message ?? String(e)}`,
+  writeError(io, colors, e, `objects ${sub}`)
+  if ((e as { name?: string } | undefined)?.name === 'CredentialsProviderError')
+    io.stderr.write(
+      colors.dim(
+        's3:// URLs use the AWS credential chain: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n',
+      ),
     )
-    if (name === 'CredentialsProviderError')
-      w(
-        colors.dim(
-          's3:// URLs use the AWS credential chain: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-        ),
-      )
-  }
 }

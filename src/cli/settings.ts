@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { HadoopEcoClient } from '../sdk/index.js'
 import { UsageError } from './exit-codes.js'
 
 /** Where the CLI finds the server and the credential. */
@@ -111,4 +112,32 @@ export const requireSettings = (s: Settings): Required<{ [K in keyof Settings]: 
   if (!/^https?:\/\//i.test(s.endpoint as string))
     throw new UsageError(`endpoint must be an http(s) URL, got "${s.endpoint}"`)
   return s as Required<{ [K in keyof Settings]: string }>
+}
+
+/** The connection flags as parsed (`CONNECTION_OPTIONS`). */
+export interface ConnectionFlags {
+  endpoint?: string
+  profile?: string
+  'credential-id'?: string
+  'credential-secret'?: string
+  'max-retries'?: string
+}
+
+/** The SDK client for a client command: its settings resolved and required, `--max-retries` checked. */
+export const clientFor = async (flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<HadoopEcoClient> => {
+  const raw = flags['max-retries']
+  if (raw !== undefined && (!/^\d+$/.test(raw.trim()) || Number(raw) > 20))
+    throw new UsageError(`--max-retries must be an integer in 0..20 (got "${raw}")`)
+  const settings = requireSettings(
+    await resolveSettings(
+      {
+        endpoint: flags.endpoint,
+        profile: flags.profile,
+        credentialId: flags['credential-id'],
+        credentialSecret: flags['credential-secret'],
+      },
+      env,
+    ),
+  )
+  return new HadoopEcoClient({ ...settings, ...(raw === undefined ? {} : { maxRetries: Number(raw) }) })
 }

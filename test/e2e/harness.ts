@@ -127,6 +127,13 @@ export const tempHome = () => {
   return home
 }
 
+/** The CLI's environment for the server at `url` with the test credential. */
+export const cliEnv = (url: string): Record<string, string> => ({
+  HADOOP_ECO_ENDPOINT: url,
+  HADOOP_ECO_CREDENTIAL_ID: CREDENTIAL.id,
+  HADOOP_ECO_CREDENTIAL_SECRET: CREDENTIAL.secret,
+})
+
 export interface SeenRequest {
   method: string
   url: string
