@@ -179,3 +179,17 @@ const parseObjectStore = (
   problems.push(`HADOOP_ECO_OBJECT_STORE="${raw}": expected file:<dir> or s3`)
   return { kind: 'file', dir: './data/objects' }
 }
+
+/**
+ * A whole configuration from the fields given, the rest at their defaults (as with no
+ * environment at all): what a program that embeds the server passes to `createServer`. The data
+ * directory and object store follow the given database URL unless given themselves.
+ */
+export const configWith = (given: Readonly<Partial<Config>> = {}): Readonly<Config> => {
+  const defaults = loadConfig({
+    ...(given.databaseUrl !== undefined ? { HADOOP_ECO_DATABASE_URL: given.databaseUrl } : {}),
+    ...(given.dataDir !== undefined ? { HADOOP_ECO_DATA_DIR: given.dataDir } : {}),
+  })
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined))
+  return Object.freeze({ ...defaults, ...defined })
+}
