@@ -1,5 +1,6 @@
 import Fastify, {
   LogController,
+  type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -18,6 +19,7 @@ import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
 import type { IdempotencyService } from '../services/idempotency.js'
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js'
+import { invalidJsonError } from './json-error.js'
 import { registerErrorHandling, sendError, sendUnrouted } from './plugins/errors.js'
 import { answerClientError, answerConnect, answerExpectation, requestIdOf } from './plugins/http-edge.js'
 import { createIdempotency } from './plugins/idempotency.js'
@@ -163,7 +165,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     // Idempotency-Key hash) would overflow the stack on it (a 500).
     if (nestsDeeperThan(body as string))
       return done(new AppError('INVALID_JSON', `request body nests deeper than ${MAX_JSON_DEPTH} levels`))
-    return json(req, body as string, done)
+    // Fastify's parser says only "not valid JSON": say where, and why.
+    return json(req, body as string, (err, value) => {
+      if ((err as FastifyError | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+        return done(invalidJsonError(body as string))
+      done(err, value)
+    })
   })
 
   const { allowedMethods } = trackRouteMethods(app)

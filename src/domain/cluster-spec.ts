@@ -1,4 +1,4 @@
-import { decodeBase64Strict } from './base64.js'
+import { bareBase64, decodeBase64Strict } from './base64.js'
 import {
   CLUSTER_TYPES,
   CLUSTER_VERSIONS,
@@ -106,7 +106,8 @@ class Checker {
     if (text === undefined) return undefined
     const bytes = decodeBase64Strict(text)
     if (!bytes) return this.add(field, 'INVALID_BASE64', `${field} must be standard Base64 with padding`)
-    return { text: text.replace(/\r?\n/g, ''), bytes }
+    // Stored and shown back bare: no line breaks, no certutil armour.
+    return { text: bareBase64(text), bytes }
   }
   url(o: Obj, key: string, field: string): string | undefined {
     const text = this.string(o, key, field, false)
