@@ -12,7 +12,8 @@ export default function setup(): void {
       '\n  PostgreSQL tests SKIPPED: set HADOOP_ECO_TEST_DATABASE_URL=postgres://user@host:5432/db to run the\n' +
         '  suites against PostgreSQL too (.ci/run does).\n\n',
     )
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  // The same build as `npm run build` (its stamp included, so a later `npm start` skips it).
+  execFileSync(process.execPath, ['scripts/build-if-stale.mjs', '--force'], {
     cwd: root,
     stdio: 'inherit',
   })
