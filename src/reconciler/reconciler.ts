@@ -7,7 +7,7 @@ import { isTerminated } from '../domain/statuses.js'
 import { TerminalProviderError, type Provider } from '../providers/provider.js'
 import type { Store } from '../store/index.js'
 import { LeaseLostError } from '../store/index.js'
-import { ProviderCallError, withDeadline } from './calls.js'
+import { ProviderCallError, ProviderTimeoutError, withDeadline } from './calls.js'
 import { Conflict, createSteps, type Outcome, type Pass } from './steps.js'
 
 export type { Outcome } from './steps.js'
@@ -37,6 +37,22 @@ export interface ReconcilerOptions {
   /** VM creations or deletions one pass starts at most. */
   vmCallsPerPass?: number
   owner?: string
+  /** What the engine reports as it works (Prometheus in the server); nothing by default. */
+  metrics?: EngineMetrics
+}
+
+/** How a pass ended, as the metrics count it. */
+export type PassOutcome =
+  'done' | 'requeued' | 'conflict' | 'provider_error' | 'lease_lost' | 'stopped' | 'error'
+
+/**
+ * The engine's own measurements, reported as they happen. `operation` is a provider call's kind
+ * (`createVm`, `install`, ...), never a VM name, so label sets stay bounded.
+ */
+export interface EngineMetrics {
+  pass(outcome: PassOutcome, seconds: number): void
+  providerCall(operation: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void
+  leaseLost(): void
 }
 
 /** Thrown into a pass's calls when the reconciler stops: not a provider failure. */
@@ -103,10 +119,17 @@ export const createReconciler = (opts: ReconcilerOptions) => {
   /** Makes a pass's view: its calls die with it, its writes are fenced on its lease. */
   const openPass = (id: string, signal: AbortSignal): Pass => ({
     call: async (name, fn) => {
+      const started = performance.now()
+      const operation = name.split(' ')[0] ?? name
+      const report = (outcome: 'ok' | 'error' | 'timeout') =>
+        opts.metrics?.providerCall(operation, outcome, (performance.now() - started) / 1000)
       try {
-        return await withDeadline(signal, callTimeoutMs, (s) => fn(provider, s))
+        const result = await withDeadline(signal, callTimeoutMs, (s) => fn(provider, s))
+        report('ok')
+        return result
       } catch (e) {
         if (signal.aborted) throw signal.reason
+        report(e instanceof ProviderTimeoutError ? 'timeout' : 'error')
         throw e instanceof ProviderCallError ? e : new ProviderCallError(name, e)
       }
     },
@@ -174,6 +197,8 @@ export const createReconciler = (opts: ReconcilerOptions) => {
       Math.max(5, Math.floor(leaseMs / 3)),
     )
     const pass = openPass(id, ctl.signal)
+    const started = performance.now()
+    let ended: PassOutcome = 'error'
     let c: ClusterRecord | undefined
     try {
       c = await store.clusters.getById(id)
@@ -181,19 +206,27 @@ export const createReconciler = (opts: ReconcilerOptions) => {
       logger.debug({ clusterId: id, status: c?.status, outcome }, 'reconciled one step')
       if ('done' in outcome) await store.work.finish(id, owner, now())
       else await store.work.release(id, owner, outcome.requeueAt, now())
+      ended = 'done' in outcome ? 'done' : 'requeued'
     } catch (e) {
       const reason = ctl.signal.aborted ? ctl.signal.reason : e
       if (reason instanceof LeaseLostError || e instanceof LeaseLostError) {
+        ended = 'lease_lost'
+        opts.metrics?.leaseLost()
         logger.warn({ clusterId: id }, 'lease lost; another reconciler owns this cluster now')
         return
       }
       // Shutdown: the lease goes back with every other one in stop().
-      if (reason instanceof Stopped) return
+      if (reason instanceof Stopped) {
+        ended = 'stopped'
+        return
+      }
       if (e instanceof Conflict) {
+        ended = 'conflict'
         await store.work.release(id, owner, now(), now()).catch(() => undefined)
         return
       }
       if (e instanceof ProviderCallError && c) {
+        ended = 'provider_error'
         await providerFailed(pass, c, e).catch((err: unknown) => {
           logger.warn({ clusterId: id, err }, 'could not record a provider failure; retrying')
           return store.work.release(id, owner, now() + backoff(1), now()).catch(() => undefined)
@@ -206,6 +239,7 @@ export const createReconciler = (opts: ReconcilerOptions) => {
     } finally {
       clearInterval(heartbeat)
       stop.removeEventListener('abort', onStop)
+      opts.metrics?.pass(ended, (performance.now() - started) / 1000)
     }
   }
 
