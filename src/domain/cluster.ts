@@ -104,9 +104,10 @@ export const toSummary = (c: ClusterRecord, now: number): ClusterSummary => {
     workerCnt: c.workerCnt,
     nodeCnt: c.masterCnt + c.workerCnt,
     createdAt: c.createdAt,
+    // In the seed's key order: runningAt, when there is one, between createdAt and elapsedTime.
+    ...(c.runningAt !== null ? { runningAt: c.runningAt } : {}),
     elapsedTime: elapsedTime(c, now),
   }
-  if (c.runningAt !== null) out.runningAt = c.runningAt
   return out
 }
 
@@ -128,7 +129,11 @@ const octets = (id: string): string => {
  */
 const views = new WeakMap<ClusterRecord, Cluster>()
 
-/** The seed's "Retrieve cluster" object. Secrets of the spec are never copied into it. */
+/**
+ * The seed's "Retrieve cluster" object. Secrets of the spec are never copied into it. Keys are
+ * added in the seed's order (the response schema's order, which the serializer keeps: see
+ * api/wire-order.ts), so a diff against a documented example is clean.
+ */
 export const toCluster = (c: ClusterRecord, now: number): Cluster => {
   let base = views.get(c)
   if (!base) {
@@ -163,6 +168,7 @@ const buildCluster = (c: ClusterRecord, now: number): Cluster => {
     imageName: imageName(c.clusterVersion),
     ...(running && c.info.masterIp ? uiUrls(c.clusterType, c.clusterVersion, c.info.masterIp) : {}),
     createdAt: c.createdAt,
+    ...(c.runningAt !== null ? { runningAt: c.runningAt } : {}),
     elapsedTime: elapsedTime(c, now),
     totalVmUptime: totalVmUptime(c, now),
     masterInfo: [
@@ -179,10 +185,9 @@ const buildCluster = (c: ClusterRecord, now: number): Cluster => {
         volumeSize: s.workerVolumeSize,
       },
     ],
+    ...(s.adminInfo?.userId !== undefined ? { adminInfo: { userId: s.adminInfo.userId } } : {}),
     config: { hdfsBlockSize: s.config.hdfsBlockSize, hdfsReplication: s.config.hdfsReplication },
   }
-  if (c.runningAt !== null) out.runningAt = c.runningAt
-  if (s.adminInfo?.userId !== undefined) out.adminInfo = { userId: s.adminInfo.userId }
   if (s.config.configText !== undefined) out.config.configText = s.config.configText
   if (s.config.configFileUrl !== undefined) out.config.configFileUrl = s.config.configFileUrl
   if (s.userTask) {

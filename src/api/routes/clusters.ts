@@ -23,6 +23,7 @@ import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
 import { checkVmStatusFilter, warnUnknownQuery } from '../plugins/list-query.js'
+import { inSchemaOrder } from '../wire-order.js'
 import { parsedByDomain } from '../plugins/validation.js'
 
 export interface ClusterRouteDeps {
@@ -115,7 +116,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
           name: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
           apiKeyStatus: Type.Optional(Type.String({ description: 'case-insensitive substring' })),
         }),
-        response: { 200: ClusterPageSchema, ...errors },
+        response: { 200: inSchemaOrder(ClusterPageSchema), ...errors },
       },
     },
     (req) => clusters.list(req.caller, req.query),
@@ -128,7 +129,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
         summary: 'Retrieve cluster',
         ...authenticated,
         params: idParam,
-        response: { 200: ClusterSchema, ...errors },
+        response: { 200: inSchemaOrder(ClusterSchema), ...errors },
       },
     },
     (req) => clusters.get(req.caller, req.params.clusterId),
@@ -153,7 +154,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
             }),
           ),
         }),
-        response: { 200: VmPageSchema, ...errors },
+        response: { 200: inSchemaOrder(VmPageSchema), ...errors },
       },
     },
     (req) => clusters.vms(req.caller, req.params.clusterId, req.query),
@@ -205,7 +206,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
         ...authenticated,
         params: idParam,
         querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
-        response: { 200: EventPageSchema, ...errors },
+        response: { 200: inSchemaOrder(EventPageSchema), ...errors },
       },
     },
     (req) => clusters.events(req.caller, req.params.clusterId, req.query),
@@ -220,7 +221,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
         ...authenticated,
         params: idParam,
         querystring: Type.Object({ page: pageQuery.page, size: pageQuery.size }),
-        response: { 200: TaskRunPageSchema, ...errors },
+        response: { 200: inSchemaOrder(TaskRunPageSchema), ...errors },
       },
     },
     (req) => tasks.list(req.caller, req.params.clusterId, req.query),
