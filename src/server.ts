@@ -24,6 +24,7 @@ import { createSecretBox, SEALED_PREFIX, type SecretBox } from './services/secre
 import { loadSecretKey } from './secret-key.js'
 import { createStore, isDatabaseUnavailable, openDatabase, type Store } from './store/index.js'
 import { createAbuseLimits } from './api/plugins/rate-limit.js'
+import { createMetrics } from './api/plugins/metrics.js'
 
 /**
  * Binds the database to the server's key on first start and seals any password still in clear;
@@ -142,6 +143,11 @@ export const createServer = async (
     objects,
   })
   const provider = opts.wrapProvider ? opts.wrapProvider(simulator) : simulator
+  // Built before the reconciler and the app: both report to it.
+  const metrics = createMetrics({
+    countByStatus: () => store.clusters.countByStatus(),
+    queueDepth: () => store.work.depth(now()),
+  })
   const reconciler = createReconciler({
     store,
     provider,
@@ -153,6 +159,7 @@ export const createServer = async (
     callTimeoutMs: config.providerTimeoutMs,
     maxAttempts: config.providerMaxAttempts,
     observeMs: config.observeMs,
+    metrics: metrics.engine,
   })
   const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), box })
 
@@ -164,7 +171,7 @@ export const createServer = async (
     credentials,
     faults,
     idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),
-    countByStatus: () => store.clusters.countByStatus(),
+    metrics,
     admin: {
       token: config.adminToken,
       service: createAdminService({

@@ -24,7 +24,7 @@ import { registerErrorHandling, sendError, sendUnrouted } from './plugins/errors
 import { answerClientError, answerConnect, answerExpectation, requestIdOf } from './plugins/http-edge.js'
 import { createIdempotency } from './plugins/idempotency.js'
 import { trackRouteMethods } from './plugins/method-not-allowed.js'
-import { registerMetrics } from './plugins/metrics.js'
+import { registerMetrics, type Metrics } from './plugins/metrics.js'
 import type { AbuseLimits } from './plugins/rate-limit.js'
 import {
   createValidatorCompiler,
@@ -51,7 +51,8 @@ export interface AppDeps {
   faults: FaultService
   /** Idempotency-Key on every POST and DELETE. */
   idempotency: IdempotencyService
-  countByStatus: () => Promise<{ status: string; n: number }[]>
+  /** The Prometheus registry the engine reports to as well (served at /metrics). */
+  metrics: Metrics
   /** The admin API; without a token every /_admin path is a plain 404. */
   admin: { token: string | undefined; service: AdminService }
   /** Readiness: the database answers and the reconciler runs. */
@@ -244,7 +245,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  registerMetrics(app, { countByStatus: deps.countByStatus })
+  registerMetrics(app, deps.metrics)
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   app.get('/healthz', { schema: { tags: ['operations'] } }, () => ({ status: 'ok' }))

@@ -319,13 +319,13 @@ export const createClusterStore = (database: Database) => {
       return { rows: seqs.flatMap((s) => (bySeq.has(s) ? [toRecord(bySeq.get(s)!)] : [])), total }
     },
 
-    async countByStatus(): Promise<{ status: string; n: number }[]> {
+    async countByStatus(): Promise<{ project: string; status: string; n: number }[]> {
       const rows = await db
         .selectFrom('clusters')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .groupBy('status')
+        .select(['project', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy(['project', 'status'])
         .execute()
-      return rows.map((r) => ({ status: r.status, n: Number(r.n) }))
+      return rows.map((r) => ({ project: r.project, status: r.status, n: Number(r.n) }))
     },
 
     async deleteAll(tx: Tx): Promise<void> {

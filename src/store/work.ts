@@ -168,6 +168,18 @@ export const createWorkStore = (database: Database) => {
       return row?.d === null || row?.d === undefined ? undefined : Number(row.d)
     },
 
+    /** The queue at `now`: items due (a reconciler should be on them) and all items. */
+    async depth(now: number): Promise<{ due: number; total: number }> {
+      const row = await db
+        .selectFrom('work')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          eb.fn.sum<number>(sql<number>`case when due_at <= ${now} then 1 else 0 end`).as('due'),
+        ])
+        .executeTakeFirstOrThrow()
+      return { due: Number(row.due ?? 0), total: Number(row.total) }
+    },
+
     async deleteAll(tx: Tx): Promise<void> {
       await kx(tx).deleteFrom('work').execute()
     },

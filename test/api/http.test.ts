@@ -308,7 +308,7 @@ describe('HTTP behaviour', () => {
       }
     })
 
-    it('/metrics counts requests per route and clusters per status', async () => {
+    it('/metrics: requests per route, clusters per project and status, the engine, standard process names', async () => {
       await createCluster(s, { name: 'metrics-one' })
       await api(s).get('not-there')
       const res = await s.app.inject({ url: '/metrics' })
@@ -322,13 +322,33 @@ describe('HTTP behaviour', () => {
       expect(text).toMatch(
         /^hadoop_eco_http_requests_total\{method="GET",route="\/v2\/hadoop-eco\/clusters\/:clusterId",status_code="404"\} [1-9]\d*$/m,
       )
-      const statuses = [...text.matchAll(/^hadoop_eco_clusters\{status="([^"]+)"\} (\d+)$/gm)]
+      const statuses = [
+        ...text.matchAll(/^hadoop_eco_clusters\{project="proj-a",status="([^"]+)"\} (\d+)$/gm),
+      ]
       const byStatus = Object.fromEntries(statuses.map((m) => [m[1], Number(m[2])]))
       const listed = (await api(s).list('size=1000')).json().content as { status: string }[]
       const expected: Record<string, number> = {}
       for (const c of listed) expected[c.status] = (expected[c.status] ?? 0) + 1
       expect(byStatus).toEqual(expected)
       expect(byStatus.Initializing).toBeGreaterThan(0)
+      // The standard process and Node.js metrics under their usual names, once.
+      expect(text).toMatch(/^process_cpu_seconds_total \d/m)
+      expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m)
+      expect(text).not.toContain('process_process_')
+      expect(text).not.toContain('hadoop_eco_process_')
+      // The engine's: its queue now, then its passes and provider calls once it has worked.
+      expect(text).toMatch(/^hadoop_eco_reconcile_queue_depth\{state="due"\} [1-9]\d*$/m)
+      await s.step()
+      const after = (await s.app.inject({ url: '/metrics' })).body
+      expect(after).toMatch(/^hadoop_eco_reconcile_passes_total\{outcome="requeued"\} [1-9]\d*$/m)
+      expect(after).toMatch(/^hadoop_eco_reconcile_pass_duration_seconds_count [1-9]\d*$/m)
+      expect(after).toMatch(
+        /^hadoop_eco_provider_calls_total\{operation="createVm",outcome="ok"\} [1-9]\d*$/m,
+      )
+      expect(after).toMatch(
+        /^hadoop_eco_provider_call_duration_seconds_count\{operation="observe"\} [1-9]\d*$/m,
+      )
+      expect(after).toContain('# TYPE hadoop_eco_reconcile_lease_losses_total counter')
     })
   })
 })
