@@ -22,10 +22,11 @@ const pathOf = (req: FastifyRequest) => req.url.split('?')[0] ?? req.url
 
 export const sendError = (reply: FastifyReply, req: FastifyRequest, err: AppError) => {
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
-  return reply
-    .code(err.status)
-    .type('application/json')
-    .send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
+  reply.code(err.status).type('application/json')
+  // A HEAD answer has no body (RFC 9110 section 9.3.2): Node drops it on a socket, and
+  // app.inject() now sees the same.
+  if (req.method === 'HEAD') return reply.send()
+  return reply.send(envelope(err.status, err.code, err.message, pathOf(req), err.errors))
 }
 
 /**
