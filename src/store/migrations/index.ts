@@ -5,15 +5,22 @@ import type { Dialect } from '../db.js'
  * Migrations are code so they ship inside the package; each takes the dialect because a few
  * things (auto-increment keys, triggers) are spelled differently on SQLite and PostgreSQL.
  */
-export const migrations = (dialect: Dialect): Record<string, Migration> => ({
-  '0001_initial': {
-    async up(db: Kysely<unknown>) {
-      const serial = (t: string) =>
-        dialect === 'sqlite'
-          ? sql.raw(`${t} integer primary key autoincrement`)
-          : sql.raw(`${t} bigserial primary key`)
-      const big = dialect === 'sqlite' ? 'integer' : 'bigint'
-      await sql`create table clusters (
+export const migrations = (dialect: Dialect): Record<string, Migration> => {
+  // The column types of the later migrations (0001 spells its own, as it always did).
+  const serial =
+    dialect === 'sqlite'
+      ? sql.raw('seq integer primary key autoincrement')
+      : sql.raw('seq bigserial primary key')
+  const big = sql.raw(dialect === 'sqlite' ? 'integer' : 'bigint')
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        const serial = (t: string) =>
+          dialect === 'sqlite'
+            ? sql.raw(`${t} integer primary key autoincrement`)
+            : sql.raw(`${t} bigserial primary key`)
+        const big = dialect === 'sqlite' ? 'integer' : 'bigint'
+        await sql`create table clusters (
         ${serial('seq')},
         id text not null unique,
         project text not null,
@@ -40,15 +47,17 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         next_master_index integer not null default 1,
         next_worker_index integer not null default 1
       )`.execute(db)
-      // A name is unique among a project's clusters that are not terminated; the database
-      // enforces it so two racing creates cannot both win.
-      await sql`create unique index clusters_live_name on clusters (project, name) where terminated_at is null`.execute(
-        db,
-      )
-      await sql`create index clusters_project_created on clusters (project, created_at desc, id)`.execute(db)
-      await sql`create index clusters_project_name on clusters (project, name)`.execute(db)
+        // A name is unique among a project's clusters that are not terminated; the database
+        // enforces it so two racing creates cannot both win.
+        await sql`create unique index clusters_live_name on clusters (project, name) where terminated_at is null`.execute(
+          db,
+        )
+        await sql`create index clusters_project_created on clusters (project, created_at desc, id)`.execute(
+          db,
+        )
+        await sql`create index clusters_project_name on clusters (project, name)`.execute(db)
 
-      await sql`create table vms (
+        await sql`create table vms (
         ${serial('seq')},
         cluster_id text not null,
         instance_id text not null unique,
@@ -61,9 +70,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         created_at ${sql.raw(big)} not null,
         ended_at ${sql.raw(big)}
       )`.execute(db)
-      await sql`create unique index vms_cluster_name on vms (cluster_id, name)`.execute(db)
+        await sql`create unique index vms_cluster_name on vms (cluster_id, name)`.execute(db)
 
-      await sql`create table events (
+        await sql`create table events (
         ${serial('seq')},
         cluster_id text not null,
         at ${sql.raw(big)} not null,
@@ -73,9 +82,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         reason text not null,
         message text not null
       )`.execute(db)
-      await sql`create index events_cluster on events (cluster_id, seq)`.execute(db)
+        await sql`create index events_cluster on events (cluster_id, seq)`.execute(db)
 
-      await sql`create table credentials (
+        await sql`create table credentials (
         id text primary key,
         project text not null,
         owner text not null,
@@ -84,7 +93,7 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         revoked_at ${sql.raw(big)}
       )`.execute(db)
 
-      await sql`create table idempotency_keys (
+        await sql`create table idempotency_keys (
         project text not null,
         key text not null,
         request_hash text not null,
@@ -95,11 +104,11 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         primary key (project, key)
       )`.execute(db)
 
-      await sql`create table project_revisions (project text primary key, rev ${sql.raw(big)} not null)`.execute(
-        db,
-      )
+        await sql`create table project_revisions (project text primary key, rev ${sql.raw(big)} not null)`.execute(
+          db,
+        )
 
-      await sql`create table work (
+        await sql`create table work (
         cluster_id text primary key,
         due_at ${sql.raw(big)} not null,
         lease_owner text,
@@ -107,9 +116,9 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         dirty integer not null default 0,
         attempts integer not null default 0
       )`.execute(db)
-      await sql`create index work_due on work (due_at)`.execute(db)
+        await sql`create index work_due on work (due_at)`.execute(db)
 
-      await sql`create table faults (
+        await sql`create table faults (
         id text primary key,
         cluster_name_glob text,
         path_glob text,
@@ -119,7 +128,7 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         created_at ${sql.raw(big)} not null
       )`.execute(db)
 
-      await sql`create table sim_ops (
+        await sql`create table sim_ops (
         key text primary key,
         cluster_id text not null,
         kind text not null,
@@ -128,78 +137,73 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         outcome text not null,
         result text not null
       )`.execute(db)
-      await sql`create index sim_ops_cluster on sim_ops (cluster_id)`.execute(db)
+        await sql`create index sim_ops_cluster on sim_ops (cluster_id)`.execute(db)
 
-      // Every change to a project's clusters bumps its revision in the same transaction, so a
-      // cached list result can be checked for freshness with one point read.
-      if (dialect === 'sqlite') {
-        for (const [when, row] of [
-          ['insert', 'new'],
-          ['update', 'new'],
-          ['delete', 'old'],
-        ] as const) {
-          await sql
-            .raw(
-              `create trigger clusters_rev_${when} after ${when} on clusters begin
+        // Every change to a project's clusters bumps its revision in the same transaction, so a
+        // cached list result can be checked for freshness with one point read.
+        if (dialect === 'sqlite') {
+          for (const [when, row] of [
+            ['insert', 'new'],
+            ['update', 'new'],
+            ['delete', 'old'],
+          ] as const) {
+            await sql
+              .raw(
+                `create trigger clusters_rev_${when} after ${when} on clusters begin
                  insert into project_revisions (project, rev) values (${row}.project, 1)
                  on conflict (project) do update set rev = rev + 1;
                end`,
-            )
-            .execute(db)
-        }
-      } else {
-        await sql`create function bump_project_rev() returns trigger language plpgsql as $$
+              )
+              .execute(db)
+          }
+        } else {
+          await sql`create function bump_project_rev() returns trigger language plpgsql as $$
           begin
             insert into project_revisions (project, rev) values (coalesce(new.project, old.project), 1)
             on conflict (project) do update set rev = project_revisions.rev + 1;
             return null;
           end $$`.execute(db)
-        await sql`create trigger clusters_rev after insert or update or delete on clusters
+          await sql`create trigger clusters_rev after insert or update or delete on clusters
           for each row execute function bump_project_rev()`.execute(db)
-      }
+        }
+      },
     },
-  },
-  '0002_name_trigram_index': {
-    // PostgreSQL: a trigram index lets the case-insensitive substring filter on names use an
-    // index instead of scanning the project. pg_trgm is a trusted extension (PostgreSQL 13+);
-    // where it cannot be created the filter still works, by a scan.
-    async up(db: Kysely<unknown>) {
-      if (dialect !== 'postgres') return
-      await sql`do $$ begin create extension if not exists pg_trgm; exception when others then null; end $$`.execute(
-        db,
-      )
-      await sql`do $$ begin
+    '0002_name_trigram_index': {
+      // PostgreSQL: a trigram index lets the case-insensitive substring filter on names use an
+      // index instead of scanning the project. pg_trgm is a trusted extension (PostgreSQL 13+);
+      // where it cannot be created the filter still works, by a scan.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return
+        await sql`do $$ begin create extension if not exists pg_trgm; exception when others then null; end $$`.execute(
+          db,
+        )
+        await sql`do $$ begin
           if exists (select 1 from pg_extension where extname = 'pg_trgm') then
             create index if not exists clusters_name_trgm on clusters using gin (lower(name) gin_trgm_ops);
           end if;
         end $$`.execute(db)
+      },
     },
-  },
-  '0003_sqlite_drop_revision_triggers': {
-    // On SQLite the read caches check the server's own commit counter (it is the file's only
-    // writer), so bumping project_revisions on every cluster write is work nobody reads.
-    async up(db: Kysely<unknown>) {
-      if (dialect !== 'sqlite') return
-      for (const when of ['insert', 'update', 'delete'])
-        await sql.raw(`drop trigger if exists clusters_rev_${when}`).execute(db)
+    '0003_sqlite_drop_revision_triggers': {
+      // On SQLite the read caches check the server's own commit counter (it is the file's only
+      // writer), so bumping project_revisions on every cluster write is work nobody reads.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'sqlite') return
+        for (const when of ['insert', 'update', 'delete'])
+          await sql.raw(`drop trigger if exists clusters_rev_${when}`).execute(db)
+      },
     },
-  },
-  '0004_settings': {
-    // Server-wide facts that must agree across restarts and replicas, such as which key the
-    // stored passwords are sealed with.
-    async up(db: Kysely<unknown>) {
-      await sql`create table settings (key text primary key, value text not null)`.execute(db)
+    '0004_settings': {
+      // Server-wide facts that must agree across restarts and replicas, such as which key the
+      // stored passwords are sealed with.
+      async up(db: Kysely<unknown>) {
+        await sql`create table settings (key text primary key, value text not null)`.execute(db)
+      },
     },
-  },
-  '0005_task_runs': {
-    // DESIGN section 10: each run of a cluster's userTask is a record with its own log.
-    async up(db: Kysely<unknown>) {
-      const serial =
-        dialect === 'sqlite'
-          ? sql.raw('seq integer primary key autoincrement')
-          : sql.raw('seq bigserial primary key')
-      const big = sql.raw(dialect === 'sqlite' ? 'integer' : 'bigint')
-      await sql`create table task_runs (
+    '0005_task_runs': {
+      // DESIGN section 10: each run of a cluster's userTask is a record with its own log.
+      async up(db: Kysely<unknown>) {
+        await sql`create table task_runs (
         ${serial},
         id text not null unique,
         cluster_id text not null,
@@ -215,23 +219,18 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         log_key text,
         log_text text
       )`.execute(db)
-      await sql`create index task_runs_cluster on task_runs (cluster_id, seq)`.execute(db)
+        await sql`create index task_runs_cluster on task_runs (cluster_id, seq)`.execute(db)
+      },
     },
-  },
-  '0006_job_clusters': {
-    // DESIGN section 11: a job cluster's Open API key (its hash only) and its re-run requests.
-    async up(db: Kysely<unknown>) {
-      const serial =
-        dialect === 'sqlite'
-          ? sql.raw('seq integer primary key autoincrement')
-          : sql.raw('seq bigserial primary key')
-      const big = sql.raw(dialect === 'sqlite' ? 'integer' : 'bigint')
-      await sql`create table api_keys (
+    '0006_job_clusters': {
+      // DESIGN section 11: a job cluster's Open API key (its hash only) and its re-run requests.
+      async up(db: Kysely<unknown>) {
+        await sql`create table api_keys (
         cluster_id text primary key,
         key_hash text not null,
         created_at ${big} not null
       )`.execute(db)
-      await sql`create table job_requests (
+        await sql`create table job_requests (
         ${serial},
         id text not null unique,
         cluster_id text not null,
@@ -243,7 +242,8 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => ({
         created_at ${big} not null,
         ended_at ${big}
       )`.execute(db)
-      await sql`create index job_requests_cluster on job_requests (cluster_id, seq)`.execute(db)
+        await sql`create index job_requests_cluster on job_requests (cluster_id, seq)`.execute(db)
+      },
     },
-  },
-})
+  }
+}
