@@ -86,12 +86,13 @@ export interface CommandGroup<O extends Options = Options, S extends CommandSpec
 
 /**
  * The closest of `candidates` to a mistyped `word`: those at the smallest Damerau-Levenshtein
- * distance, at most 2 (1 for words of 2 or 3 letters), or else those `word` is a prefix of.
+ * distance, at most 2 (1 for words of 3 or 4 letters, 0 below), or else those `word` is a prefix
+ * of (2 letters or more).
  * Nothing when nothing is close: a wild guess is worse than none.
  */
 export const suggest = (word: string, candidates: readonly string[]): string[] => {
   const w = word.toLowerCase()
-  const limit = Math.min(2, Math.floor(w.length / 2))
+  const limit = Math.min(2, Math.floor((w.length - 1) / 2))
   let best = limit
   let found: string[] = []
   for (const c of candidates) {

@@ -4,8 +4,11 @@ import type { Colors } from './output.js'
 
 export type ConfigRole = keyof ClusterConfigs
 
+/** The values of --role. */
+export const ROLES: readonly ConfigRole[] = ['master', 'worker']
+
 export const parseRole = (v: string | undefined): ConfigRole | undefined => {
-  if (v === undefined || v === 'master' || v === 'worker') return v
+  if (v === undefined || (ROLES as readonly string[]).includes(v)) return v as ConfigRole | undefined
   throw new UsageError(`--role must be master or worker (got "${v}")`)
 }
 

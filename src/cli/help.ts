@@ -447,3 +447,41 @@ Examples:
   hadoop-eco objects rm s3://jars/etl/app-0.9.jar
 `,
 }
+
+export const CONFIGURE_HELP = `Usage: hadoop-eco configure [--profile NAME] [--endpoint URL] [--credential-id ID]
+                            [--credential-secret SECRET]
+
+Saves an endpoint and a credential as a profile of the config file that the client commands
+read: $HADOOP_ECO_CONFIG, else $XDG_CONFIG_HOME/hadoop-eco/config.yaml, else
+~/.config/hadoop-eco/config.yaml. The file's other profiles are kept; it is written readable
+by you alone (mode 0600). The "default" profile is used when no --profile is named.
+
+On a terminal, each value not given as a flag is asked for (the secret without echo; Enter keeps
+the profile's current value, shown in brackets). Without a terminal, a value not given keeps
+the profile's current one, and one the profile does not have is an error (exit 2).
+
+Options:
+  --profile NAME               the profile to write (default: $HADOOP_ECO_PROFILE, else "default")
+  --endpoint URL               the server's base URL
+  --credential-id ID           the access key id
+  --credential-secret SECRET   the secret access key (safer asked for: flags are visible to
+                               other users in ps)
+  -h, --help                   this help
+
+Examples:
+  hadoop-eco configure
+  hadoop-eco configure --profile prod --endpoint https://hadoop-eco.example.com
+  hadoop-eco clusters list --profile prod
+`
+
+export const COMPLETION_HELP = `Usage: hadoop-eco completion bash|zsh|fish
+
+Prints a completion script for the shell: commands, subcommands and their options, the values
+of -o and --role, and file names where an option takes a path.
+
+Examples:
+  source <(hadoop-eco completion bash)                  # this bash session
+  hadoop-eco completion bash > ~/.local/share/bash-completion/completions/hadoop-eco
+  hadoop-eco completion zsh > "\${fpath[1]}/_hadoop-eco"  # then start a new zsh
+  hadoop-eco completion fish > ~/.config/fish/completions/hadoop-eco.fish
+`

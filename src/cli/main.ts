@@ -1,6 +1,17 @@
-import { parseCommandLine, processIO, type CommandGroup } from './command-line.js'
-import { EXIT, EXIT_CODES_HELP } from './exit-codes.js'
-import { CLUSTERS_HELP, OBJECTS_HELP } from './help.js'
+import {
+  CONNECTION_OPTIONS,
+  parseCommandLine,
+  processIO,
+  writeError,
+  type CliIO,
+  type CommandGroup,
+} from './command-line.js'
+import { SHELLS, completionScript } from './completion.js'
+import { ROLES } from './config-files.js'
+import { EXIT, EXIT_CODES_HELP, UsageError, exitCodeFor } from './exit-codes.js'
+import { CLUSTERS_HELP, COMPLETION_HELP, CONFIGURE_HELP, OBJECTS_HELP } from './help.js'
+import { FORMATS, makeColors } from './output.js'
+import { packageVersion } from './version.js'
 
 export const HELP = `hadoop-eco: a self-hostable Hadoop Eco Open API server, SDK and CLI
 
@@ -42,6 +53,12 @@ HADOOP_ECO_CREDENTIAL_ID, HADOOP_ECO_CREDENTIAL_SECRET or ~/.config/hadoop-eco/c
     URL: http(s)://HOST/v1/PROJECT/BUCKET/KEY (this server) or s3://BUCKET/KEY;
     "hadoop-eco objects --help" for more
 
+Setup:
+  configure [--profile NAME]                     save an endpoint and credential in a profile of
+                                                 the config file (asks for what is not given)
+  completion bash|zsh|fish                       print a shell completion script
+  --version, -V                                  print the version
+
 Examples:
   hadoop-eco serve --port 8080
   HADOOP_ECO_DATABASE_URL=sqlite:/var/lib/hadoop-eco.db hadoop-eco serve
@@ -49,10 +66,12 @@ Examples:
   hadoop-eco clusters create -f cluster.yaml --wait
   hadoop-eco clusters list -o json
   hadoop-eco objects put bootstrap.sh http://localhost:8080/v1/my-project/scripts/bootstrap.sh
+  hadoop-eco configure --profile prod
+  source <(hadoop-eco completion bash)
 
 ${EXIT_CODES_HELP}`
 
-const OPTIONS = {
+const SERVER_OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'database-url': { type: 'string' },
@@ -67,10 +86,11 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
 } as const
+const OPTIONS = { ...SERVER_OPTIONS, ...CONNECTION_OPTIONS } as const
 type Flag = keyof typeof OPTIONS
 
 /** Every server command takes every server flag: each reads what it needs of loadConfig's. */
-const SERVER_FLAGS = (Object.keys(OPTIONS) as Flag[]).filter((f) => f !== 'help')
+const SERVER_FLAGS = (Object.keys(SERVER_OPTIONS) as Flag[]).filter((f) => f !== 'help')
 
 /**
  * The top level: what the parser, the suggestions for a mistyped command and the shell
@@ -84,15 +104,47 @@ export const TOP: CommandGroup<typeof OPTIONS, { flags: Flag[]; actions?: readon
     serve: { flags: SERVER_FLAGS },
     migrate: { flags: SERVER_FLAGS },
     credentials: { flags: SERVER_FLAGS, actions: ['create', 'list', 'revoke'] },
+    configure: { flags: ['profile', 'endpoint', 'credential-id', 'credential-secret'] },
+    completion: { flags: [], actions: SHELLS },
   },
   others: ['clusters', 'objects'],
   help: HELP,
-  commandHelp: { clusters: CLUSTERS_HELP, objects: OBJECTS_HELP },
+  commandHelp: {
+    clusters: CLUSTERS_HELP,
+    objects: OBJECTS_HELP,
+    configure: CONFIGURE_HELP,
+    completion: COMPLETION_HELP,
+  },
   bareExit: EXIT.OK,
+  ownFlags: ['--help', '-h', '--version', '-V'],
+}
+
+/** `hadoop-eco completion SHELL`: the script, from the tables of the top level and each group. */
+const completion = async ([shell, ...more]: string[], io: CliIO): Promise<number> => {
+  if (shell === undefined || more.length > 0)
+    throw new UsageError(`give one shell: hadoop-eco completion ${SHELLS.join('|')}`)
+  if (!(SHELLS as readonly string[]).includes(shell))
+    throw new UsageError(`unknown shell ${shell}: give ${SHELLS.slice(0, -1).join(', ')} or ${SHELLS.at(-1)}`)
+  const [{ CLUSTERS }, { OBJECTS }] = await Promise.all([
+    import('./cluster-commands.js'),
+    import('./object-commands.js'),
+  ])
+  const hints = { choices: { output: FORMATS, role: ROLES }, files: ['file', 'data-dir'] }
+  io.stdout.write(completionScript(shell, TOP, { clusters: CLUSTERS, objects: OBJECTS }, hints))
+  return EXIT.OK
 }
 
 export const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv
+  if (command === '--version' || command === '-V') {
+    const version = packageVersion()
+    if (version === undefined) {
+      process.stderr.write('error: no version: package.json is not beside the installed code\n')
+      return EXIT.ERROR
+    }
+    process.stdout.write(`${version}\n`)
+    return EXIT.OK
+  }
   if (command === 'clusters') {
     // Loaded on demand: the client commands need none of the server's modules, and start faster.
     const { clustersCommand } = await import('./cluster-commands.js')
@@ -102,9 +154,19 @@ export const main = async (argv: string[]): Promise<number> => {
     const { objectsCommand } = await import('./object-commands.js')
     return objectsCommand(rest)
   }
-  const line = parseCommandLine(TOP, argv, processIO())
+  const io = processIO()
+  const line = parseCommandLine(TOP, argv, io)
   if ('exit' in line) return line.exit
   const { sub, values, positionals } = line
+  if (sub === 'completion' || sub === 'configure')
+    try {
+      if (sub === 'completion') return await completion(positionals, io)
+      const { configure } = await import('./configure.js')
+      return await configure(values, io, process.stdin)
+    } catch (e) {
+      writeError(io, makeColors(io.stderr, io.env), e, sub)
+      return exitCodeFor(e)
+    }
   try {
     const flags = values as Record<string, string | boolean>
     const { credentials, migrate, serve } = await import('./server-commands.js')

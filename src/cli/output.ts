@@ -10,11 +10,13 @@ import type {
 } from '../sdk/index.js'
 import { UsageError } from './exit-codes.js'
 
-export type Format = 'table' | 'json' | 'yaml'
+/** The values of -o/--output. */
+export const FORMATS = ['table', 'json', 'yaml'] as const
+export type Format = (typeof FORMATS)[number]
 
 export const parseFormat = (v: string | undefined): Format => {
   if (v === undefined) return 'table'
-  if (v === 'table' || v === 'json' || v === 'yaml') return v
+  if ((FORMATS as readonly string[]).includes(v)) return v as Format
   throw new UsageError(`-o/--output must be table, json or yaml (got "${v}")`)
 }
 

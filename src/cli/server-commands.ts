@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs'
 import { loadConfig } from '../config.js'
 import { createServer } from '../server.js'
 import { createCredentialService } from '../services/credentials.js'
 import { createCredentialStore } from '../store/credentials.js'
 import { openDatabase } from '../store/index.js'
-
-const version = (): string => {
-  try {
-    return (
-      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-    ).version
-  } catch {
-    return '0.0.0'
-  }
-}
+import { packageVersion } from './version.js'
 
 export const serve = async (
   flags: Record<string, string | boolean>,
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> => {
   const config = loadConfig(process.env, flags)
-  const server = await createServer(config, { version: version() })
+  const server = await createServer(config, { version: packageVersion() ?? '0.0.0' })
   if (server.generatedCredential) {
     const c = server.generatedCredential
     // Printed once, on purpose, to the terminal; only its hash is stored.

@@ -12,7 +12,8 @@ export interface Settings {
   credentialSecret: string | undefined
 }
 
-interface Profile {
+/** One profile of the config file. */
+export interface Profile {
   endpoint?: string
   credentialId?: string
   credentialSecret?: string
@@ -26,14 +27,23 @@ export const configPath = (env: NodeJS.ProcessEnv): string =>
   env.HADOOP_ECO_CONFIG ||
   join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'hadoop-eco', 'config.yaml')
 
-const readProfiles = async (path: string): Promise<Record<string, Profile> | undefined> => {
-  let text: string
+/** The config file's text; undefined when there is no file. */
+export const readConfigFile = async (path: string): Promise<string | undefined> => {
   try {
-    text = await readFile(path, 'utf8')
+    return await readFile(path, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new UsageError(`cannot read ${path}: ${(e as Error).message}`)
   }
+}
+
+const readProfiles = async (path: string): Promise<Record<string, Profile> | undefined> => {
+  const text = await readConfigFile(path)
+  return text === undefined ? undefined : parseProfiles(text, path)
+}
+
+/** The profiles of a config file's text, checked: a usage error says what is wrong, and where. */
+export const parseProfiles = (text: string, path: string): Record<string, Profile> => {
   let doc: unknown
   try {
     doc = parse(text)
@@ -109,9 +119,13 @@ export const requireSettings = (s: Settings): Required<{ [K in keyof Settings]: 
     throw new UsageError(
       `missing ${missing.join(', ')}; or put them in a profile (see "hadoop-eco clusters --help")`,
     )
-  if (!/^https?:\/\//i.test(s.endpoint as string))
-    throw new UsageError(`endpoint must be an http(s) URL, got "${s.endpoint}"`)
+  checkEndpoint(s.endpoint as string)
   return s as Required<{ [K in keyof Settings]: string }>
+}
+
+export const checkEndpoint = (endpoint: string) => {
+  if (!/^https?:\/\//i.test(endpoint))
+    throw new UsageError(`endpoint must be an http(s) URL, got "${endpoint}"`)
 }
 
 /** The connection flags as parsed (`CONNECTION_OPTIONS`). */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -21,8 +21,13 @@ const build = async (): Promise<void> => {
   const root = fileURLToPath(new URL('../../', import.meta.url))
   mkdirSync(`${E2E_BUILD}bin`, { recursive: true })
   copyFileSync(`${root}bin/hadoop-eco.js`, E2E_BIN)
-  // Node gives files below a node_modules directory no package scope: say they are ESM.
-  writeFileSync(`${E2E_BUILD}package.json`, '{ "type": "module", "private": true }\n')
+  // Node gives files below a node_modules directory no package scope: say they are ESM. The name
+  // and version are the repo's, as an install has them (`hadoop-eco --version` reads them there).
+  const { name, version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, string>
+  writeFileSync(
+    `${E2E_BUILD}package.json`,
+    `${JSON.stringify({ name, version, type: 'module', private: true })}\n`,
+  )
   const tsc = `${root}node_modules/typescript/bin/tsc`
   try {
     await promisify(execFile)(
