@@ -48,7 +48,19 @@ export const createIdempotency = (service: IdempotencyService) => {
     return payload
   }
 
-  return { preHandler, onSend, recorder }
+  /**
+   * The two hooks of a mutation route in the caller's project: replay before the handler, store
+   * the answer once it is serialized.
+   */
+  const mutation = {
+    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
+      if (await preHandler(req, reply, req.caller.project)) return reply
+      return undefined
+    },
+    onSend,
+  }
+
+  return { preHandler, onSend, recorder, mutation }
 }
 
 export type Idempotency = ReturnType<typeof createIdempotency>

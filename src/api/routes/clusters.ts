@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClusterService } from '../../services/clusters.js'
@@ -77,13 +77,7 @@ export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDe
   registerAuthentication(scope, { credentials, limits })
 
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
-  const mutation = {
-    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
-      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
-      return undefined
-    },
-    onSend: idempotency.onSend,
-  }
+  const mutation = idempotency.mutation
 
   const base = '/v2/hadoop-eco/clusters'
   const tags = ['clusters']

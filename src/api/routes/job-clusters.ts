@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
@@ -66,13 +66,7 @@ export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterR
     if (err instanceof AppError && err.code === 'API_KEY_INVALID') limits.authFailed(req.ip)
   })
 
-  const idempotent = {
-    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
-      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
-      return undefined
-    },
-    onSend: idempotency.onSend,
-  }
+  const idempotent = idempotency.mutation
   const base = '/v2/hadoop-eco/clusters'
   const tags = ['job clusters']
 

@@ -105,13 +105,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
   }
 
   // Idempotency-Key on the DELETEs (DESIGN section 6): a retried delete is answered as the first.
-  const mutation = {
-    preHandler: async (req: FastifyRequest, reply: FastifyReply) => {
-      if (await idempotency.preHandler(req, reply, req.caller.project)) return reply
-      return undefined
-    },
-    onSend: idempotency.onSend,
-  }
+  const mutation = idempotency.mutation
   const objectPath = '/v1/:projectId/:bucket/*'
   const bucketPath = '/v1/:projectId/:bucket'
 
