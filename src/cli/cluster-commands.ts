@@ -28,6 +28,7 @@ import { CLUSTERS_HELP, COMMAND_HELP } from './help.js'
 import {
   clusterColumns,
   clusterDetails,
+  clusterSummary,
   details,
   eventColumns,
   makeColors,
@@ -437,7 +438,8 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
           showRef(ref)
           return EXIT.OK
         }
-        showCluster(await follow(ref, 'Terminated'))
+        const ended = await follow(ref, 'Terminated')
+        out(ended, () => clusterSummary('delete', ended, outColors))
         return EXIT.OK
       }
       case 'scale-out':
@@ -450,7 +452,8 @@ export const clustersCommand = async (argv: string[], io: CliIO = processIO()): 
           return EXIT.OK
         }
         // The scale answer is Processing; Running again means the workers are in (or out).
-        showCluster(await follow(ref, 'Running'))
+        const scaled = await follow(ref, 'Running')
+        out(scaled, () => clusterSummary(sub, scaled, outColors))
         return EXIT.OK
       }
       case 'api-key': {

@@ -108,7 +108,8 @@ Examples:
 `,
   get: `Usage: hadoop-eco clusters get ID [options]
 
-Shows a cluster: status, node counts, UI URLs, configuration.
+Shows a cluster: status, node counts, UI URLs, configuration. In the table output the
+Base64 config.configText is shown decoded, as indented JSON; -o json|yaml show the API's answer.
 
 ${CONNECTION}
 
@@ -157,6 +158,8 @@ Examples:
   delete: `Usage: hadoop-eco clusters delete ID [--wait] [options]
 
 Deletes a cluster (it cannot be recovered). It goes Terminating, then Terminated(User).
+With --wait it ends with one line, "deleted cluster NAME (ID): Terminated(User)"; with -o json
+or yaml, the cluster as it ended.
 
 Options:
 ${WAIT}
@@ -170,6 +173,8 @@ Examples:
   'scale-out': `Usage: hadoop-eco clusters scale-out ID --count N [--wait] [options]
 
 Adds N worker nodes. The cluster must be Running; it goes Processing, then Running again.
+With --wait it ends with one line, "scaled out NAME (ID) to N workers: Running"; with -o json
+or yaml, the cluster as it ended.
 
 Options:
   --count N                    how many workers to add
@@ -184,7 +189,8 @@ Examples:
   'scale-in': `Usage: hadoop-eco clusters scale-in ID --count N [--wait] [options]
 
 Removes the N highest-numbered worker nodes (decommissioned first). At least
-config.hdfsReplication workers must remain.
+config.hdfsReplication workers must remain. With --wait it ends with one line, "scaled in NAME
+(ID) to N workers: Running"; with -o json or yaml, the cluster as it ended.
 
 Options:
   --count N                    how many workers to remove

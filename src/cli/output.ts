@@ -139,8 +139,37 @@ export const refColumns = (colors: Colors): Column<ClusterRef>[] => [
   { header: 'STATUS', value: (r) => r.status, paint: (t, r) => t.replace(r.status, colors.status(r.status)) },
 ]
 
-/** A cluster as aligned `key  value` lines; nested objects become `config.hdfsReplication`. */
-export const clusterDetails = (c: Cluster, colors: Colors): string => details(c, colors)
+/** Base64 of a JSON document -> the document, indented; undefined for anything else. */
+const decodedJson = (base64: string): string | undefined => {
+  try {
+    return JSON.stringify(JSON.parse(Buffer.from(base64, 'base64').toString('utf8')), null, 2)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A cluster as aligned `key  value` lines; nested objects become `config.hdfsReplication`.
+ * `config.configText` (Base64 on the wire) is shown decoded, as indented JSON: -o json|yaml
+ * keep it as the API returns it.
+ */
+export const clusterDetails = (c: Cluster, colors: Colors): string => {
+  const text = c.config.configText === undefined ? undefined : decodedJson(c.config.configText)
+  return details(text === undefined ? c : { ...c, config: { ...c.config, configText: text } }, colors)
+}
+
+/** The one line `clusters delete|scale-out|scale-in --wait` print at the end (unless -o json|yaml). */
+export const clusterSummary = (
+  action: 'delete' | 'scale-out' | 'scale-in',
+  c: Pick<Cluster, 'id' | 'name' | 'status' | 'workerCnt'>,
+  colors: Colors,
+): string => {
+  const what =
+    action === 'delete'
+      ? `deleted cluster ${c.name} (${c.id})`
+      : `scaled ${action === 'scale-out' ? 'out' : 'in'} ${c.name} (${c.id}) to ${c.workerCnt} worker${c.workerCnt === 1 ? '' : 's'}`
+  return `${what}: ${colors.status(c.status)}\n`
+}
 
 /**
  * Any answer as aligned `key  value` lines (a re-run, a request and its
@@ -163,10 +192,12 @@ export const details = (c: object, colors: Colors): string => {
   }
   walk('', c)
   const width = Math.max(...rows.map(([k]) => k.length))
+  // A value of several lines (a decoded document) goes on below its first, in the value column.
+  const indent = (v: string) => v.replaceAll('\n', `\n${' '.repeat(width + 2)}`)
   return `${rows
     .map(
       ([k, v]) =>
-        `${colors.dim(k.padEnd(width))}  ${k === 'status' || k === 'requestStatus' ? colors.status(v) : v}`,
+        `${colors.dim(k.padEnd(width))}  ${k === 'status' || k === 'requestStatus' ? colors.status(v) : indent(v)}`,
     )
     .join('\n')}\n`
 }

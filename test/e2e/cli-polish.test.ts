@@ -4,7 +4,16 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { E2E_BIN, buildCli } from './build.js'
-import { CREDENTIAL, cliEnv, runCli, startE2EServer, tempHome, type E2EServer } from './harness.js'
+import {
+  CREDENTIAL,
+  cliEnv,
+  minimalSpec,
+  runCli,
+  startE2EServer,
+  tempHome,
+  uniqueName,
+  type E2EServer,
+} from './harness.js'
 
 const PACKAGE = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
   version: string
@@ -327,6 +336,73 @@ describe('hadoop-eco CLI: mistakes, version, completion, configure, summaries', 
       expect(kept.code, kept.screen).toBe(130)
       expect(kept.screen).toContain('interrupted: nothing was saved')
       expect(readFileSync(file, 'utf8')).toBe(before)
+    })
+  })
+  describe('what a finished operation prints', () => {
+    const FAST = ['--poll-interval', '20ms', '--timeout', '30s']
+    const create = async (name: string, over: Record<string, unknown> = {}) => {
+      const r = await cli(['clusters', 'create', '-f', '-', '--wait', ...FAST, '-o', 'json'], {
+        input: JSON.stringify(minimalSpec(name, over)),
+      })
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as { id: string }).id
+    }
+
+    it('delete and scale-out|scale-in --wait end with one line; -o json|yaml still print the cluster', async () => {
+      const name = uniqueName('summary')
+      const id = await create(name)
+
+      const out = await cli(['clusters', 'scale-out', id, '--count', '2', '--wait', ...FAST])
+      expect(out.code, out.stderr).toBe(0)
+      expect(out.stdout).toBe(`scaled out ${name} (${id}) to 5 workers: Running\n`)
+      expect(out.stderr).toContain('Processing') // the progress stays on stderr
+
+      const inn = await cli(['clusters', 'scale-in', id, '--count', '1', '--wait', ...FAST, '-o', 'yaml'])
+      expect(inn.code, inn.stderr).toBe(0)
+      expect(parseYaml(inn.stdout)).toMatchObject({ id, name, status: 'Running', workerCnt: 4 })
+
+      const again = await cli(['clusters', 'scale-in', id, '--count', '1', '--wait', ...FAST])
+      expect(again.stdout).toBe(`scaled in ${name} (${id}) to 3 workers: Running\n`)
+
+      const gone = await cli(['clusters', 'delete', id, '--wait', ...FAST])
+      expect(gone.code, gone.stderr).toBe(0)
+      expect(gone.stdout).toBe(`deleted cluster ${name} (${id}): Terminated(User)\n`)
+
+      const other = await create(uniqueName('summary'))
+      const json = await cli(['clusters', 'delete', other, '--wait', ...FAST, '-o', 'json'])
+      expect(json.code, json.stderr).toBe(0)
+      expect(JSON.parse(json.stdout)).toMatchObject({ id: other, status: 'Terminated(User)' })
+    })
+
+    it('get shows config.configText decoded, as indented JSON; -o json|yaml keep the Base64', async () => {
+      const document = {
+        configurations: [
+          { classification: 'core-site', properties: { 'io.file.buffer.size': '65536' } },
+          { classification: 'user-env:ubuntu', properties: { env: 'export A=1\nexport B=2' } },
+        ],
+      }
+      const base64 = Buffer.from(JSON.stringify(document)).toString('base64')
+      const id = await create(uniqueName('cfgtext'), {
+        config: { hdfsReplication: 3, hdfsBlockSize: 128, configText: base64 },
+      })
+
+      const shown = await cli(['clusters', 'get', id])
+      expect(shown.code, shown.stderr).toBe(0)
+      expect(shown.stdout).not.toContain(base64)
+      const lines = shown.stdout.split('\n')
+      const at = lines.findIndex((l) => l.startsWith('config.configText '))
+      const column = lines[at]!.search(/\{$/) // where the values start
+      const pretty = JSON.stringify(document, null, 2).split('\n')
+      const block = lines.slice(at, at + pretty.length)
+      expect(block.map((l) => l.slice(column))).toEqual(pretty)
+      // The lines below the first stay in the value column, so the keys stay readable.
+      for (const l of block.slice(1)) expect(l.slice(0, column).trim()).toBe('')
+      expect(lines[at + pretty.length]).toMatch(/^([a-zA-Z]|$)/) // the next key, or the end
+
+      const json = await cli(['clusters', 'get', id, '-o', 'json'])
+      expect((JSON.parse(json.stdout) as { config: { configText: string } }).config.configText).toBe(base64)
+      const yaml = await cli(['clusters', 'get', id, '-o', 'yaml'])
+      expect((parseYaml(yaml.stdout) as { config: { configText: string } }).config.configText).toBe(base64)
     })
   })
 })
