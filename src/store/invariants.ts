@@ -88,7 +88,7 @@ const VM_COLUMNS = [
   'created_at',
   'ended_at',
 ] as const
-const EVENT_COLUMNS = ['seq', 'cluster_id', 'type', 'from_status', 'to_status'] as const
+const EVENT_COLUMNS = ['seq', 'cluster_id', 'type', 'from_status', 'to_status', 'reason'] as const
 
 /**
  * Runs every check on one consistent snapshot (a read transaction: repeatable read on
@@ -187,7 +187,7 @@ const evaluate = ({ clusters, vms, transitions, work, keys, requests }: Snapshot
   const liveNames = new Check('live-names', 'no two non-terminated clusters share a name in one project')
   const events = new Check(
     'event-chain',
-    'status events start at Initializing, chain from_status to the previous to_status along allowed moves, and end at the current status',
+    'status events start at Initializing, chain from_status to the previous to_status along allowed moves (out of Terminated(*) only by a re-run), and end at the current status',
   )
   const pending = new Check(
     'pending-work',
@@ -360,6 +360,9 @@ const evaluate = ({ clusters, vms, transitions, work, keys, requests }: Snapshot
         !canTransition(e.from_status as ClusterStatus, e.to_status as ClusterStatus)
       ) {
         events.fail(`${at}: ${e.from_status} -> ${e.to_status} is not an allowed move`)
+      } else if (isTerminated(e.from_status ?? '') && e.reason !== 'RERUN_REQUESTED') {
+        // Only a job-cluster re-run brings a terminated cluster back (DESIGN section 11).
+        events.fail(`${at}: ${e.from_status} -> ${e.to_status} with reason ${e.reason}, not RERUN_REQUESTED`)
       }
       prev = e.to_status
     }

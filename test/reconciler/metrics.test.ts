@@ -43,11 +43,12 @@ describe('engine metrics', () => {
       leaseMs: 60_000,
       pollMs: 1000,
       concurrency: 4,
-      callTimeoutMs: 30,
+      // Long enough that a real call under a loaded machine answers; the hung one still times out.
+      callTimeoutMs: 500,
       maxAttempts: 100,
       metrics: r.metrics,
     })
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 6; i++) {
       await reconciler.drain()
       s.clock.advance(60_000)
     }

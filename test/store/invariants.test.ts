@@ -307,6 +307,20 @@ describe('checkInvariants', () => {
     expect(v[1]).toMatch(/is Processing, but cluster job .* is Terminated\(UserCommand\)/)
   })
 
+  it('flags a terminated cluster brought back by anything but a re-run', async () => {
+    await db()
+      .updateTable('events')
+      .set({ reason: 'USER_REQUEST' })
+      .where('cluster_id', '=', ids.job!)
+      .where('reason', '=', 'RERUN_REQUESTED')
+      .execute()
+    const r = await check()
+    expect(failing(r)).toEqual(['event-chain'])
+    expect(r.checks.find((c) => c.name === 'event-chain')!.violations[0]).toMatch(
+      /Terminated\(UserCommand\) -> Initializing with reason USER_REQUEST, not RERUN_REQUESTED/,
+    )
+  })
+
   it('flags a cluster in a transitional status that nobody will ever move again', async () => {
     await db().deleteFrom('work').where('cluster_id', '=', ids.again!).execute()
     const r = await check()
