@@ -35,10 +35,19 @@ const keys = async (s: ObjectStore, bucket: string, prefix?: string, opts?: List
   ((await s.list(P, bucket, prefix, opts)) ?? []).map((o) => o.key)
 /** A body that sends `bytes` and then fails, as a client that goes away mid-upload. */
 const failingBody = (bytes: number) => {
-  const p = new PassThrough()
-  p.write(Buffer.alloc(bytes, 1))
-  setTimeout(() => p.destroy(new Error('client went away')), 20)
-  return p
+  let sent = false
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true
+        this.push(Buffer.alloc(bytes, 1))
+        return
+      }
+      // Asked for more: the store is reading, so it is the one to hear the failure. (A timer
+      // from creation could fire before a slow store attached its listeners: an uncaught error.)
+      setTimeout(() => this.destroy(new Error('client went away')), 5)
+    },
+  })
 }
 let n = 0
 const bucketName = () => `bucket-${process.pid}-${n++}`
