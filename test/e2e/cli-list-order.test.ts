@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HadoopEcoClient } from '../../src/sdk/index.js'
+import type { HadoopEcoClient } from '../../src/sdk/index.js'
 import { buildCli } from './build.js'
 import {
   CREDENTIAL,
+  type E2EServer,
   minimalSpec,
   runCli,
+  sdkClient,
   startE2EServer,
   tempHome,
   uniqueName,
-  type E2EServer,
 } from './harness.js'
 
 /** `clusters list --all-pages` walks oldest first, as its help says, and agrees with the SDK's listAll. */
@@ -20,11 +21,7 @@ describe('clusters list --all-pages order', () => {
     await buildCli()
     s = await startE2EServer()
     home = tempHome()
-    client = new HadoopEcoClient({
-      endpoint: s.url,
-      credentialId: CREDENTIAL.id,
-      credentialSecret: CREDENTIAL.secret,
-    })
+    client = sdkClient(s.url)
   }, 180_000)
   afterAll(() => s?.close())
 

@@ -3,20 +3,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   ConflictError,
   ForbiddenError,
-  HadoopEcoClient,
+  type HadoopEcoClient,
   NotFoundError,
   UnauthorizedError,
   type JobRequest,
 } from '../../src/sdk/index.js'
 import { buildCli } from './build.js'
 import {
-  CREDENTIAL,
+  cliEnv,
+  type E2EServer,
   minimalSpec,
   runCli,
+  sdkClient,
   startE2EServer,
   tempHome,
   uniqueName,
-  type E2EServer,
 } from './harness.js'
 
 /** DESIGN section 11 through the CLI (a child process) and the SDK against a real server. */
@@ -29,17 +30,8 @@ describe('job-cluster keys and re-runs through the CLI and the SDK', () => {
     await buildCli()
     s = await startE2EServer()
     home = tempHome()
-    env = {
-      HADOOP_ECO_ENDPOINT: s.url,
-      HADOOP_ECO_CREDENTIAL_ID: CREDENTIAL.id,
-      HADOOP_ECO_CREDENTIAL_SECRET: CREDENTIAL.secret,
-    }
-    client = new HadoopEcoClient({
-      endpoint: s.url,
-      credentialId: CREDENTIAL.id,
-      credentialSecret: CREDENTIAL.secret,
-      pollIntervalMs: 20,
-    })
+    env = cliEnv(s.url)
+    client = sdkClient(s.url, { pollIntervalMs: 20 })
   }, 180_000)
   afterAll(() => s?.close())
   afterEach(() => s?.clearFaults())

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HadoopEcoClient } from '../../src/sdk/index.js'
+import type { HadoopEcoClient } from '../../src/sdk/index.js'
 import { buildCli } from './build.js'
 import {
-  CREDENTIAL,
+  cliEnv,
+  type E2EServer,
   minimalSpec,
   runCli,
+  sdkClient,
   startE2EServer,
   tempHome,
   uniqueName,
-  type E2EServer,
 } from './harness.js'
 
 /** DESIGN section 10 through the SDK and the CLI (a child process) against a real server. */
@@ -21,16 +22,8 @@ describe('task runs and their logs through the SDK and the CLI', () => {
     await buildCli()
     s = await startE2EServer()
     home = tempHome()
-    env = {
-      HADOOP_ECO_ENDPOINT: s.url,
-      HADOOP_ECO_CREDENTIAL_ID: CREDENTIAL.id,
-      HADOOP_ECO_CREDENTIAL_SECRET: CREDENTIAL.secret,
-    }
-    client = new HadoopEcoClient({
-      endpoint: s.url,
-      credentialId: CREDENTIAL.id,
-      credentialSecret: CREDENTIAL.secret,
-    })
+    env = cliEnv(s.url)
+    client = sdkClient(s.url)
   }, 180_000)
   afterAll(() => s?.close())
   const cli = (args: string[]) => runCli(args, { home, env })

@@ -8,6 +8,7 @@ import pino from 'pino'
 import { loadConfig } from '../../src/config.js'
 import { createServer } from '../../src/server.js'
 import { E2E_BIN } from './build.js'
+import { HadoopEcoClient, type HadoopEcoClientOptions } from '../../src/sdk/index.js'
 import { validBody } from '../fixtures/valid-body.js'
 
 export const ADMIN_TOKEN = 'admin-token-123'
@@ -126,6 +127,15 @@ export const tempHome = () => {
   mkdirSync(join(home, '.config'), { recursive: true })
   return home
 }
+
+/** The SDK on the server at `url` with the test credential. */
+export const sdkClient = (url: string, over: HadoopEcoClientOptions = {}): HadoopEcoClient =>
+  new HadoopEcoClient({
+    endpoint: url,
+    credentialId: CREDENTIAL.id,
+    credentialSecret: CREDENTIAL.secret,
+    ...over,
+  })
 
 /** The CLI's environment for the server at `url` with the test credential. */
 export const cliEnv = (url: string): Record<string, string> => ({
