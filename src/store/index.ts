@@ -1,4 +1,5 @@
 import { createClusterStore } from './clusters.js'
+import { createConsoleSessionStore } from './console-sessions.js'
 import { createCredentialStore } from './credentials.js'
 import type { Database } from './db.js'
 import { createEventStore } from './events.js'
@@ -26,6 +27,7 @@ export const createStore = (database: Database) => ({
   taskRuns: createTaskRunStore(database),
   apiKeys: createApiKeyStore(database),
   jobRequests: createJobRequestStore(database),
+  consoleSessions: createConsoleSessionStore(database),
   /** All of `fn`'s writes or none; `tx` goes only to store functions. */
   transaction: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => database.transaction((trx) => fn(asTx(trx))),
 })

@@ -161,7 +161,21 @@ export interface JobRequestsTable {
   ended_at: number | null
 }
 
+/** A web console session (DESIGN section 13). */
+export interface ConsoleSessionsTable {
+  /** SHA-256 of the cookie's token, hex: the token itself is only in the browser. */
+  token_hash: string
+  credential_id: string
+  project: string
+  csrf_token: string
+  created_at: number
+  /** The request that last moved `expires_at` (not every request does: see services/console-sessions.ts). */
+  last_seen_at: number
+  expires_at: number
+}
+
 export interface Tables {
+  console_sessions: ConsoleSessionsTable
   api_keys: ApiKeysTable
   job_requests: JobRequestsTable
   task_runs: TaskRunsTable

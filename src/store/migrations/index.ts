@@ -245,5 +245,22 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`create index job_requests_cluster on job_requests (cluster_id, seq)`.execute(db)
       },
     },
+    '0007_console_sessions': {
+      // DESIGN section 13: the web console's sign-ins, kept here (not in a process) so every
+      // replica sees a sign-out at once. The cookie's token is stored as its SHA-256 only.
+      async up(db: Kysely<unknown>) {
+        await sql`create table console_sessions (
+        token_hash text primary key,
+        credential_id text not null,
+        project text not null,
+        csrf_token text not null,
+        created_at ${big} not null,
+        last_seen_at ${big} not null,
+        expires_at ${big} not null
+      )`.execute(db)
+        // The purge of expired sessions at each sign-in.
+        await sql`create index console_sessions_expires on console_sessions (expires_at)`.execute(db)
+      },
+    },
   }
 }
