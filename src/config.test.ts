@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from './config.js'
@@ -60,5 +61,21 @@ describe('Object Storage settings (DESIGN section 8)', () => {
       expect(message).toContain(key)
     expect(() => loadConfig({ HADOOP_ECO_OBJECT_STORE: 'file:' })).toThrow(/expected file:<dir> or s3/)
     expect(() => loadConfig({ HADOOP_ECO_OBJECT_MAX_BYTES: '0' })).toThrow(/HADOOP_ECO_OBJECT_MAX_BYTES/)
+  })
+})
+
+describe('web console settings (DESIGN section 13)', () => {
+  it('ends a web console session after 8 idle hours unless HADOOP_ECO_SESSION_IDLE_MS says otherwise', () => {
+    expect(loadConfig({}).sessionIdleMs).toBe(28_800_000)
+    expect(loadConfig({ HADOOP_ECO_SESSION_IDLE_MS: '60000' }).sessionIdleMs).toBe(60_000)
+    for (const bad of ['0', '999', '1500.5', 'eight hours', String(31 * 86_400_000)])
+      expect(() => loadConfig({ HADOOP_ECO_SESSION_IDLE_MS: bad }), bad).toThrow(
+        /HADOOP_ECO_SESSION_IDLE_MS=".*": expected an integer in 1000\.\.2592000000/,
+      )
+  })
+
+  it("serves the console from the package's dist/web unless HADOOP_ECO_CONSOLE_DIR names another folder", () => {
+    expect(loadConfig({}).consoleDir).toBe(fileURLToPath(new URL('../dist/web', import.meta.url)))
+    expect(loadConfig({ HADOOP_ECO_CONSOLE_DIR: '/srv/console' }).consoleDir).toBe('/srv/console')
   })
 })

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { kakaoObjectStorageEndpoint } from './objects/url.js'
 
 /**
@@ -48,7 +49,23 @@ export interface Config {
   objectStore: { kind: 'file'; dir: string } | { kind: 's3'; endpoint: string; region: string }
   /** The largest object an upload may store. */
   objectMaxBytes: number
+  /**
+   * HADOOP_ECO_SESSION_IDLE_MS: a web console session (DESIGN section 13) ends after this long
+   * without a request; every request moves its end. Default 8 hours.
+   */
+  sessionIdleMs: number
+  /**
+   * HADOOP_ECO_CONSOLE_DIR: the built web console served at `/console/` (`npm run build` writes
+   * it to `dist/web` in the package, the default).
+   */
+  consoleDir: string
 }
+
+/**
+ * `dist/web` of the package: this file is `src/config.ts` when run from the sources and
+ * `dist/config.js` when built, one level below the package root either way.
+ */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../dist/web', import.meta.url))
 
 /** `false`, `true`, a hop count, or addresses/CIDRs separated by commas (Fastify's trustProxy). */
 const parseTrustProxy = (raw: string): boolean | number | string => {
@@ -148,6 +165,9 @@ export const loadConfig = (
     keepAliveTimeoutMs: num('', 'HADOOP_ECO_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     objectStore,
     objectMaxBytes: num('', 'HADOOP_ECO_OBJECT_MAX_BYTES', 5 * 1024 ** 3, 1, MAX_OBJECT_BYTES),
+    // At least a second: the session cookie's Max-Age counts whole seconds. At most 30 days.
+    sessionIdleMs: num('', 'HADOOP_ECO_SESSION_IDLE_MS', 8 * 3_600_000, 1000, 30 * 86_400_000),
+    consoleDir: str('', 'HADOOP_ECO_CONSOLE_DIR', '') || DEFAULT_CONSOLE_DIR,
   }
   if (config.requestTimeoutMs < config.headersTimeoutMs)
     problems.push('HADOOP_ECO_REQUEST_TIMEOUT_MS must be at least HADOOP_ECO_HEADERS_TIMEOUT_MS')

@@ -12,6 +12,7 @@ import { createReconciler, type Reconciler } from './reconciler/reconciler.js'
 import { createAdminService } from './services/admin.js'
 import { createClusterService, sealPasswords } from './services/clusters.js'
 import { createConfigService, readConfigFileFrom } from './services/configs.js'
+import { createConsoleSessionService } from './services/console-sessions.js'
 import {
   createCredentialService,
   parseCredentialList,
@@ -93,6 +94,7 @@ export const createServer = async (
           'req.headers["credential-secret"]',
           'req.headers["hadoop-eco-api-key"]',
           'req.headers.authorization',
+          'req.headers.cookie',
         ],
       },
       // Buffered: one write(2) per 4 KiB of log lines instead of one per line; flushed on close.
@@ -169,6 +171,13 @@ export const createServer = async (
     tasks: createTaskService({ store, objects }),
     jobs: createJobClusterService({ store, now, wake: () => reconciler.wake() }),
     credentials,
+    sessions: createConsoleSessionService({
+      store: store.consoleSessions,
+      credentials,
+      now,
+      idleMs: config.sessionIdleMs,
+    }),
+    consoleDir: config.consoleDir,
     faults,
     idempotency: createIdempotencyService({ store: store.idempotency, now, digest: box.mac, box }),
     metrics,

@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyServerOptions,
   type HookHandlerDoneFunction,
 } from 'fastify'
+import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
@@ -14,6 +15,7 @@ import { AppError } from '../domain/errors.js'
 import type { AdminService } from '../services/admin.js'
 import type { ClusterService } from '../services/clusters.js'
 import type { ConfigService } from '../services/configs.js'
+import type { ConsoleSessionService } from '../services/console-sessions.js'
 import type { TaskService } from '../services/tasks.js'
 import type { CredentialService } from '../services/credentials.js'
 import type { FaultService } from '../services/faults.js'
@@ -35,6 +37,8 @@ import { SECURITY_SCHEMES } from './openapi.js'
 import { documentResponses } from './wire-order.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
+import { consoleRoutes } from './routes/console.js'
+import { consoleSessionRoutes } from './routes/console-session.js'
 import { jobClusterRoutes } from './routes/job-clusters.js'
 import type { JobClusterService } from '../services/job-clusters.js'
 import { objectRoutes } from './routes/objects.js'
@@ -48,6 +52,10 @@ export interface AppDeps {
   /** Job clusters: Open API keys and re-runs (DESIGN section 11). */
   jobs: JobClusterService
   credentials: CredentialService
+  /** The web console's sessions (DESIGN section 13): the cookie authenticates like the headers. */
+  sessions: ConsoleSessionService
+  /** The built web console served at /console/ (a folder with index.html and assets/). */
+  consoleDir: string
   faults: FaultService
   /** Idempotency-Key on every POST and DELETE. */
   idempotency: IdempotencyService
@@ -235,6 +243,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
         { name: 'extensions' },
         { name: 'admin' },
         { name: 'objects' },
+        { name: 'console' },
         { name: 'operations' },
       ],
       components: { securitySchemes: SECURITY_SCHEMES },
@@ -246,6 +255,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   registerMetrics(app, deps.metrics)
+  // Sets the session cookie; reading it is plugins/session-cookie.ts's, only where needed.
+  await app.register(cookie, { hook: false })
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   app.get('/healthz', { schema: { tags: ['operations'] } }, () => ({ status: 'ok' }))
@@ -262,12 +273,14 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   })
 
   const idempotency = createIdempotency(deps.idempotency)
+  const { sessions } = deps
   await app.register(async (scope) =>
     clusterRoutes(scope, {
       clusters: deps.clusters,
       configs: deps.configs,
       tasks: deps.tasks,
       credentials: deps.credentials,
+      sessions,
       idempotency,
       limits: deps.limits,
     }),
@@ -276,6 +289,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     jobClusterRoutes(scope, {
       jobs: deps.jobs,
       credentials: deps.credentials,
+      sessions,
       idempotency,
       limits: deps.limits,
     }),
@@ -292,9 +306,13 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     objectRoutes(scope, {
       objects: deps.objects,
       credentials: deps.credentials,
+      sessions,
       idempotency,
       limits: deps.limits,
     }),
   )
+  await app.register(async (scope) => consoleSessionRoutes(scope, { sessions, limits: deps.limits }))
+  // Its own scope: no credential hook, nothing in /openapi.json.
+  await app.register(async (scope) => consoleRoutes(scope, { dir: deps.consoleDir }))
   return app
 }

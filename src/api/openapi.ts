@@ -1,6 +1,6 @@
 /**
  * What /openapi.json (and Swagger UI at /docs) says beyond the route schemas: the credential
- * headers as security schemes, so Swagger UI offers an Authorize button instead of asking for
+ * headers (and the console's session cookie) as security schemes, so Swagger UI offers an Authorize button instead of asking for
  * them on every operation, and the seed's own create example.
  */
 export const SECURITY_SCHEMES = {
@@ -21,10 +21,25 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'HADOOP_ECO_ADMIN_TOKEN (DESIGN section 7)',
   },
+  ConsoleSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'hadoop_eco_session',
+    description:
+      'The web console session (POST /_console/session sets it); requests other than GET, HEAD and ' +
+      'OPTIONS must also send its csrfToken as X-CSRF-Token',
+  },
 } as const
 
-/** Both credential headers, together (one requirement object: both are needed). */
-export const CREDENTIALS = [{ CredentialId: [], CredentialSecret: [] }]
+/**
+ * Both credential headers together (one requirement object: both are needed), or the web
+ * console's session cookie instead.
+ */
+export const CREDENTIALS: Record<string, string[]>[] = [
+  { CredentialId: [], CredentialSecret: [] },
+  { ConsoleSession: [] },
+]
+export const CONSOLE_SESSION: Record<string, string[]>[] = [{ ConsoleSession: [] }]
 export const ADMIN_TOKEN = [{ AdminToken: [] }]
 
 /**

@@ -36,6 +36,11 @@ export const ERRORS = {
   // Job clusters (DESIGN section 11)
   API_KEY_REQUIRED: 401,
   API_KEY_INVALID: 403,
+  /**
+   * A console-session (cookie) request that changes something without the session's
+   * `X-CSRF-Token` (DESIGN section 13).
+   */
+  CSRF_TOKEN_INVALID: 403,
   API_KEY_NOT_POSSIBLE: 409,
   CLUSTER_BUSY: 409,
   REQUEST_NOT_FOUND: 404,
@@ -59,6 +64,8 @@ export const ERRORS = {
   INJECTED_FAULT: 500,
   SERVICE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
+  /** `/console/` asked for, but the console's files are not there (`npm run build` makes them). */
+  CONSOLE_NOT_BUILT: 503,
   // Object Storage (DESIGN section 8)
   /** A bucket name S3 would refuse, or a key with a `..` segment, NUL, or over 1,024 bytes. */
   INVALID_OBJECT_NAME: 400,

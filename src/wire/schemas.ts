@@ -391,3 +391,22 @@ export type ClusterMainSettingValues = Static<typeof ClusterMainSettingValuesSch
 export type RerunResponse = Static<typeof RerunResponseSchema>
 export type ClusterMeta = Static<typeof ClusterMetaSchema>
 export type JobRequest = Static<typeof JobRequestSchema>
+
+/** DESIGN section 13: signing in to the web console (`POST /_console/session`). */
+export const ConsoleSignInSchema = Type.Object({
+  credentialId: Type.String({ description: 'Access key ID' }),
+  credentialSecret: Type.String({ description: 'Secret access key; never stored nor echoed' }),
+})
+/**
+ * A web console session. The session itself is the HttpOnly `hadoop_eco_session` cookie; this
+ * says whose it is, when it ends unless used, and the token its mutations must carry.
+ */
+export const ConsoleSessionSchema = Type.Object({
+  credentialId: Str,
+  projectId: Str,
+  csrfToken: Type.String({ description: 'Send as X-CSRF-Token on every POST, PUT and DELETE' }),
+  expiresAt: Type.String({ description: 'ISO-8601 UTC; moves with every request' }),
+  idleTimeoutMs: Type.Integer({ description: 'HADOOP_ECO_SESSION_IDLE_MS' }),
+})
+export type ConsoleSignIn = Static<typeof ConsoleSignInSchema>
+export type ConsoleSession = Static<typeof ConsoleSessionSchema>

@@ -70,6 +70,14 @@ describe('a known path with a method it does not serve', () => {
     expect(bucket.headers.allow).toBe('GET, HEAD, PUT, DELETE')
   })
 
+  it('covers the web console paths (/ redirects to it), which serve GET only', async () => {
+    for (const url of ['/', '/console/', '/console/clusters/x']) {
+      const res = await call('DELETE', url)
+      expectError(res, 405, 'METHOD_NOT_ALLOWED')
+      expect(res.headers.allow, url).toBe('GET, HEAD')
+    }
+  })
+
   it('covers the admin routes while the admin API is enabled', async () => {
     const res = await call('PUT', '/_admin/faults', { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     expectError(res, 405, 'METHOD_NOT_ALLOWED')
@@ -81,7 +89,7 @@ describe('a known path with a method it does not serve', () => {
     ['PUT', '/v2/hadoop-eco/nothing'],
     ['PATCH', `${BASE}/x/no-such-thing`],
     ['POST', '/v1/only-a-project'],
-    ['DELETE', '/'],
+    ['DELETE', '/nothing'],
   ])('still answers %s %s (an unknown path) with 404 NOT_FOUND and no Allow', async (method, url) => {
     const res = await call(method, url)
     expectError(res, 404, 'NOT_FOUND')

@@ -41,18 +41,20 @@ describe('/openapi.json for Swagger UI at /docs', () => {
     )
   })
 
-  it('applies both credential schemes to every cluster operation, not as per-operation header fields', async () => {
+  it('applies both credential schemes (or the console cookie) to every cluster operation, not as per-operation header fields', async () => {
     const doc = await openapi(s)
     const byName = Object.fromEntries(
       Object.entries(doc.components.securitySchemes).map(([key, v]) => [v.name, key]),
     )
     const idKey = byName['Credential-ID']!
     const secretKey = byName['Credential-Secret']!
+    // or, instead of both headers, the web console's session cookie (DESIGN section 13)
+    const cookieKey = byName['hadoop_eco_session']!
     const cluster = operations(doc).filter((o) => o.path.startsWith('/v2/hadoop-eco/clusters'))
     expect(cluster.length).toBeGreaterThanOrEqual(9)
     for (const { path, method, op } of cluster) {
       const where = `${method.toUpperCase()} ${path}`
-      expect(op.security, where).toEqual([expect.objectContaining({ [idKey]: [], [secretKey]: [] })])
+      expect(op.security, where).toEqual([{ [idKey]: [], [secretKey]: [] }, { [cookieKey]: [] }])
       const headers = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase())
       expect(headers, where).not.toContain('credential-id')
       expect(headers, where).not.toContain('credential-secret')

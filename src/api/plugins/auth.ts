@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError } from '../../domain/errors.js'
 import type { Caller } from '../../services/clusters.js'
+import type { ConsoleSessionService, LiveSession } from '../../services/console-sessions.js'
 import type { CredentialService } from '../../services/credentials.js'
 import type { AbuseLimits } from './rate-limit.js'
+import { sessionToken, setSessionCookie } from './session-cookie.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,18 +14,33 @@ declare module 'fastify' {
 
 export interface AuthDeps {
   credentials: Pick<CredentialService, 'authenticate' | 'authenticateCached'>
+  /** The web console's sessions: the `hadoop_eco_session` cookie authenticates like the headers. */
+  sessions: Pick<ConsoleSessionService, 'resume' | 'idleMs'>
   limits: AbuseLimits
 }
 
+/** Methods that change nothing (RFC 9110 section 9.2.1): the only ones a cookie needs no CSRF token for. */
+export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export const csrfHeader = (req: FastifyRequest): string | undefined => {
+  const raw = req.headers['x-csrf-token']
+  return Array.isArray(raw) ? raw[0] : raw
+}
+
 /**
- * Credential-ID / Credential-Secret on every request of `app`'s routes, with the abuse limits:
- * sets `req.caller`. Authentication runs before the body is read (a stranger gets 401, never a
- * body error such as 413 or 415), and synchronously when the credential is cached: this hook
- * runs on every API request.
+ * Credential-ID / Credential-Secret on every request of `app`'s routes, or else the web
+ * console's session cookie, with the abuse limits: sets `req.caller`. Authentication runs before
+ * the body is read (a stranger gets 401, never a body error such as 413 or 415), and
+ * synchronously when the credential is cached: this hook runs on every API request.
+ *
+ * Header credentials win: a program that sends them is not a browser riding on an ambient
+ * cookie, so it needs no CSRF token. A cookie request that may change something must carry the
+ * session's `X-CSRF-Token`, checked here, before any body matters, so a forged request does
+ * nothing (the cookie is SameSite=Strict as well).
  */
-export const registerAuthentication = (app: FastifyInstance, { credentials, limits }: AuthDeps) => {
+export const registerAuthentication = (app: FastifyInstance, { credentials, sessions, limits }: AuthDeps) => {
   app.decorateRequest('caller', undefined as unknown as Caller)
-  app.addHook('onRequest', (req, _reply, done) => {
+  app.addHook('onRequest', (req, reply, done) => {
     const blocked = limits.beforeAuth(req.ip)
     if (blocked) return done(blocked)
     const id = req.headers['credential-id'] as string | undefined
@@ -33,6 +50,20 @@ export const registerAuthentication = (app: FastifyInstance, { credentials, limi
       if (limited) return done(limited)
       req.caller = caller
       done()
+    }
+    if (id === undefined && secret === undefined) {
+      const token = sessionToken(req)
+      if (token !== undefined) {
+        // An unknown or ended session does not count as a failed guess: the token has 256
+        // random bits, and a browser whose session ran out sends its cookie until told so.
+        const mutation = !SAFE_METHODS.has(req.method)
+        sessions.resume(token, { mutation, csrfToken: csrfHeader(req) }).then((session: LiveSession) => {
+          // The browser's cookie keeps as long as the session it names.
+          if (session.renewed) setSessionCookie(reply, req, token, sessions.idleMs)
+          admit(session.caller)
+        }, done)
+        return
+      }
     }
     let caller: Caller | undefined
     try {

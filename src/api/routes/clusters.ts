@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { ClusterService } from '../../services/clusters.js'
 import type { ConfigService } from '../../services/configs.js'
 import type { TaskService } from '../../services/tasks.js'
+import type { ConsoleSessionService } from '../../services/console-sessions.js'
 import type { CredentialService } from '../../services/credentials.js'
 import { VM_STATUSES } from '../../domain/statuses.js'
 import {
@@ -31,6 +32,7 @@ export interface ClusterRouteDeps {
   configs: ConfigService
   tasks: TaskService
   credentials: CredentialService
+  sessions: ConsoleSessionService
   idempotency: Idempotency
   limits: AbuseLimits
 }
@@ -70,11 +72,11 @@ const pageQuery = {
  * does the work, the response schema shapes the bytes.
  */
 export const clusterRoutes = async (scope: FastifyInstance, deps: ClusterRouteDeps) => {
-  const { clusters, tasks, credentials, idempotency, limits } = deps
+  const { clusters, tasks, credentials, sessions, idempotency, limits } = deps
   // Params and query are typed from their schemas, which the validator checks. A body is typed
   // from its schema too but not checked here: it goes on to the service as `unknown`.
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
-  registerAuthentication(scope, { credentials, limits })
+  registerAuthentication(scope, { credentials, sessions, limits })
 
   // Idempotency-Key applies to mutations only, so these hooks sit on the POST and DELETE routes.
   const mutation = idempotency.mutation

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
 import { parseBool } from '../../domain/paging.js'
+import type { ConsoleSessionService } from '../../services/console-sessions.js'
 import type { CredentialService } from '../../services/credentials.js'
 import type { JobClusterService } from '../../services/job-clusters.js'
 import {
@@ -23,6 +24,7 @@ import { parsedByDomain } from '../plugins/validation.js'
 export interface JobClusterRouteDeps {
   jobs: JobClusterService
   credentials: CredentialService
+  sessions: ConsoleSessionService
   idempotency: Idempotency
   limits: AbuseLimits
 }
@@ -58,9 +60,9 @@ const apiKeyOf = (req: FastifyRequest): string | undefined => {
  * job-cluster API: the re-run and its requests, under the `Hadoop-Eco-Api-Key` header.
  */
 export const jobClusterRoutes = async (scope: FastifyInstance, deps: JobClusterRouteDeps) => {
-  const { jobs, credentials, idempotency, limits } = deps
+  const { jobs, credentials, sessions, idempotency, limits } = deps
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
-  registerAuthentication(scope, { credentials, limits })
+  registerAuthentication(scope, { credentials, sessions, limits })
   // A wrong key is a failed guess like a wrong secret: it counts towards the address's limit.
   scope.addHook('onError', async (req, _reply, err) => {
     if (err instanceof AppError && err.code === 'API_KEY_INVALID') limits.authFailed(req.ip)

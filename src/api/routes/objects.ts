@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
+import type { ConsoleSessionService } from '../../services/console-sessions.js'
 import type { CredentialService } from '../../services/credentials.js'
 import { MAX_LIST_LIMIT, toEntry, type ObjectInfo, type ObjectService } from '../../services/objects.js'
 import { ErrorBodySchema, ObjectEntrySchema, ObjectListSchema } from '../../wire/schemas.js'
@@ -15,6 +16,7 @@ import { parsedByDomain } from '../plugins/validation.js'
 export interface ObjectRouteDeps {
   objects: ObjectService
   credentials: CredentialService
+  sessions: ConsoleSessionService
   idempotency: Idempotency
   limits: AbuseLimits
 }
@@ -85,9 +87,9 @@ const objectHeaders = (reply: FastifyReply, info: ObjectInfo) =>
  * unread: the app's 1 MiB JSON limit does not apply here, HADOOP_ECO_OBJECT_MAX_BYTES does.
  */
 export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps) => {
-  const { objects, credentials, idempotency, limits } = deps
+  const { objects, credentials, sessions, idempotency, limits } = deps
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
-  registerAuthentication(scope, { credentials, limits })
+  registerAuthentication(scope, { credentials, sessions, limits })
   // In this scope only: every body is a raw stream, whatever its Content-Type (or none).
   scope.removeAllContentTypeParsers()
   scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
