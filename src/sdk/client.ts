@@ -1,5 +1,7 @@
+import { Admin } from './admin.js'
 import { ClusterEndedError, WaitTimeoutError } from './errors.js'
 import { Objects } from './objects.js'
+import { Session } from './session.js'
 import { abortableSleep, createTransport, type Transport, type TransportConfig } from './transport.js'
 import type {
   ApiKey,
@@ -27,18 +29,40 @@ import type {
 } from './types.js'
 
 /**
- * Settings of a {@link HadoopEcoClient}. Anything left out comes from the environment:
- * `HADOOP_ECO_ENDPOINT`, `HADOOP_ECO_CREDENTIAL_ID`, `HADOOP_ECO_CREDENTIAL_SECRET`.
+ * Settings of a {@link HadoopEcoClient}. Anything left out comes from the environment (in
+ * Node): `HADOOP_ECO_ENDPOINT`, `HADOOP_ECO_CREDENTIAL_ID`, `HADOOP_ECO_CREDENTIAL_SECRET`.
  * @example
  * const options: HadoopEcoClientOptions = { endpoint: 'http://localhost:8080', maxRetries: 4 }
+ * // in the web console: same origin, the session cookie
+ * const browser: HadoopEcoClientOptions = { endpoint: '', auth: 'session' }
  */
 export interface HadoopEcoClientOptions {
-  /** Base URL, e.g. `https://hadoop-eco.kr-central-2.kakaocloud.com` or `http://localhost:8080`. */
+  /**
+   * Base URL, e.g. `https://hadoop-eco.kr-central-2.kakaocloud.com` or `http://localhost:8080`.
+   * With `auth: 'session'` it may be `''`: relative URLs, the page's own origin.
+   */
   endpoint?: string
+  /**
+   * How calls authenticate. `credentials` (default): the `Credential-ID` and
+   * `Credential-Secret` headers on every call. `session`: the web console's session cookie,
+   * which the browser keeps and sends (see {@link Session.signIn}); no credential is needed to
+   * build the client, and POST, PUT and DELETE carry the session's `X-CSRF-Token`.
+   */
+  auth?: 'credentials' | 'session'
   /** Access key ID (header `Credential-ID`). */
   credentialId?: string
   /** Secret access key (header `Credential-Secret`). */
   credentialSecret?: string
+  /**
+   * The console session's CSRF token when it is known already (session mode); otherwise
+   * {@link Session.signIn} or {@link Session.current} learn it.
+   */
+  csrfToken?: string
+  /**
+   * The server's admin token (`HADOOP_ECO_ADMIN_TOKEN`), sent as `Authorization: Bearer` on
+   * the {@link Admin} calls only; {@link Admin.setToken} changes it at run time.
+   */
+  adminToken?: string
   /** Retries of a 429, a 5xx or a connection failure (default 2). */
   maxRetries?: number
   /** Per-attempt timeout in milliseconds (default 60 000). */
@@ -474,33 +498,56 @@ export class HadoopEcoClient {
   readonly clusters: Clusters
   /** The server's embedded Object Storage (its Swift-style route), in the credential's project. */
   readonly objects: Objects
+  /** The web console's session: sign in, the current session, sign out (session mode). */
+  readonly session: Session
+  /** The admin API (faults), authenticated by the admin token. */
+  readonly admin: Admin
   private readonly pollIntervalMs: number
 
   /**
-   * @throws Error when no endpoint or credential is given here nor in the environment.
+   * @throws Error when no endpoint or (in `credentials` mode) no credential is given here nor
+   * in the environment.
    * @example
    * // Everything from HADOOP_ECO_ENDPOINT, HADOOP_ECO_CREDENTIAL_ID and HADOOP_ECO_CREDENTIAL_SECRET:
    * const client = new HadoopEcoClient()
+   * // In the browser, on the console's own origin:
+   * const inBrowser = new HadoopEcoClient({ endpoint: '', auth: 'session' })
    */
   constructor(options: HadoopEcoClientOptions = {}) {
+    const auth = options.auth ?? 'credentials'
+    if (auth !== 'credentials' && auth !== 'session')
+      throw new Error(`hadoop-eco: auth must be 'credentials' or 'session', got "${String(auth)}"`)
+    const session = auth === 'session'
     const endpoint = options.endpoint ?? env('HADOOP_ECO_ENDPOINT')
-    const credentialId = options.credentialId ?? env('HADOOP_ECO_CREDENTIAL_ID')
-    const credentialSecret = options.credentialSecret ?? env('HADOOP_ECO_CREDENTIAL_SECRET')
-    if (!endpoint) throw new Error('hadoop-eco: no endpoint; pass { endpoint } or set HADOOP_ECO_ENDPOINT')
-    if (!/^https?:\/\//i.test(endpoint))
+    // The session's cookie lives in a browser, where '' means this page's origin.
+    const sameOrigin = session && endpoint === ''
+    if (!endpoint && !sameOrigin)
+      throw new Error('hadoop-eco: no endpoint; pass { endpoint } or set HADOOP_ECO_ENDPOINT')
+    if (!sameOrigin && !/^https?:\/\//i.test(endpoint!))
       throw new Error(`hadoop-eco: endpoint must be an http(s) URL, got "${endpoint}"`)
-    if (!credentialId || !credentialSecret)
+    // A session-mode client sends no credential, so it reads none from the environment either.
+    const credentialId = session ? undefined : (options.credentialId ?? env('HADOOP_ECO_CREDENTIAL_ID'))
+    const credentialSecret = session
+      ? undefined
+      : (options.credentialSecret ?? env('HADOOP_ECO_CREDENTIAL_SECRET'))
+    if (!session && (!credentialId || !credentialSecret))
       throw new Error(
         'hadoop-eco: no credential; pass { credentialId, credentialSecret } or set HADOOP_ECO_CREDENTIAL_ID and HADOOP_ECO_CREDENTIAL_SECRET',
       )
     const fetchImpl = options.fetch ?? globalThis.fetch
     if (typeof fetchImpl !== 'function') throw new Error('hadoop-eco: no global fetch; pass { fetch }')
-    this.endpoint = endpoint.replace(/\/+$/, '')
+    this.endpoint = (endpoint ?? '').replace(/\/+$/, '')
     this.pollIntervalMs = options.pollIntervalMs ?? 2000
+    const state = {
+      ...(options.csrfToken ? { csrfToken: options.csrfToken } : {}),
+      ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    }
     const transport: TransportConfig = {
       endpoint: this.endpoint,
+      auth,
       credentialId,
       credentialSecret,
+      state,
       maxRetries: options.maxRetries ?? 2,
       timeoutMs: options.timeoutMs ?? 60_000,
       retryBaseDelayMs: options.retryBaseDelayMs ?? 500,
@@ -509,8 +556,11 @@ export class HadoopEcoClient {
       headers: options.headers ?? {},
       fetch: fetchImpl,
     }
-    this.clusters = new Clusters(createTransport(transport), this.pollIntervalMs)
+    const send = createTransport(transport)
+    this.clusters = new Clusters(send, this.pollIntervalMs)
     this.objects = new Objects(transport)
+    this.session = new Session(send, state)
+    this.admin = new Admin(send, state)
   }
 
   /**

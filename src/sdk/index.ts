@@ -1,6 +1,7 @@
 /**
  * `hadoop-eco/sdk`: a typed client of the Hadoop Eco Open API. It imports nothing from the
- * server and needs nothing beyond the global `fetch` (Node 20+).
+ * server and needs nothing beyond the global `fetch` (Node 20+, or a browser: the web console
+ * uses it with `auth: 'session'`).
  *
  * @example
  * import { HadoopEcoClient, BadRequestError } from 'hadoop-eco/sdk'
@@ -11,6 +12,8 @@
  */
 export { HadoopEcoClient, Clusters, ApiKeys, JobRequests, isTerminatedStatus } from './client.js'
 export { Objects } from './objects.js'
+export { Session } from './session.js'
+export { Admin, Faults } from './admin.js'
 export type {
   ListObjectsParams,
   ObjectBody,
@@ -45,12 +48,17 @@ export type {
   ClusterMeta,
   ClusterMetaVm,
   ConfigFile,
+  ConsoleSession,
+  ConsoleSignIn,
   ClusterEvent,
   ClusterRef,
   ClusterStatus,
   ClusterSummary,
   CreateClusterRequest,
   ErrorBody,
+  Fault,
+  FaultKind,
+  FaultMatch,
   FieldError,
   GetJobRequestParams,
   JobRequest,
@@ -59,6 +67,7 @@ export type {
   ListEventsParams,
   ListJobRequestsParams,
   ListVmsParams,
+  NewFault,
   Page,
   PageParams,
   RequestOptions,

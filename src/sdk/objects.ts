@@ -1,5 +1,12 @@
 import { ConnectionError, errorFromResponse, type ApiError } from './errors.js'
-import { abortableSleep, parseRetryAfter, type TransportConfig } from './transport.js'
+import {
+  abortableSleep,
+  authHeaders,
+  fetchExtras,
+  parseRetryAfter,
+  randomKey,
+  type TransportConfig,
+} from './transport.js'
 import type { ErrorBody, RequestOptions } from './types.js'
 import type { ObjectEntry } from '../wire/schemas.js'
 
@@ -144,11 +151,9 @@ export class Objects {
       'user-agent': 'hadoop-eco-sdk',
       ...cfg.headers,
       ...c.headers,
-      'credential-id': cfg.credentialId,
-      'credential-secret': cfg.credentialSecret,
+      ...authHeaders(cfg, c.method),
     }
-    if (c.method === 'DELETE')
-      headers['idempotency-key'] = options.idempotencyKey ?? globalThis.crypto.randomUUID()
+    if (c.method === 'DELETE') headers['idempotency-key'] = options.idempotencyKey ?? randomKey()
     const maxRetries = isReplayable(c.body) ? (options.maxRetries ?? cfg.maxRetries) : 0
     const timeoutMs = options.timeoutMs ?? (c.upload ? 0 : cfg.timeoutMs)
     const userSignal = options.signal
@@ -168,6 +173,7 @@ export class Objects {
       let res: Response
       try {
         res = await cfg.fetch(url, {
+          ...fetchExtras(cfg),
           method: c.method,
           headers,
           signal: controller.signal,

@@ -1,11 +1,26 @@
 import { ConnectionError, errorFromResponse, type ApiError } from './errors.js'
 import type { ErrorBody, RequestOptions } from './types.js'
 
+/**
+ * What a client may change while it runs: the web console session's CSRF token (learnt at
+ * sign-in) and the admin token (typed in on the console's Admin page).
+ */
+export interface AuthState {
+  csrfToken?: string
+  adminToken?: string
+}
+
 /** Resolved client settings the transport needs. */
 export interface TransportConfig {
   endpoint: string
-  credentialId: string
-  credentialSecret: string
+  /**
+   * `credentials`: the Credential-ID / Credential-Secret headers on every call. `session`: the
+   * browser's session cookie instead (sent by fetch), with the CSRF token on mutations.
+   */
+  auth: 'credentials' | 'session'
+  credentialId?: string
+  credentialSecret?: string
+  state: AuthState
   maxRetries: number
   timeoutMs: number
   retryBaseDelayMs: number
@@ -28,7 +43,41 @@ export interface Call {
    * wire and nowhere else: errors name the method and path, never a header.
    */
   headers?: Record<string, string>
+  /** How the call authenticates (see {@link CallAuth}); `api` by default. */
+  auth?: CallAuth
 }
+
+/**
+ * `api`: as the client is configured (credential headers, or the session cookie). `session`:
+ * the cookie whatever the mode (the session calls themselves; the sign-in needs nothing more).
+ * `admin`: the admin token as a bearer, nothing else.
+ */
+export type CallAuth = 'api' | 'session' | 'admin'
+
+/** Methods that change something: a cookie-authenticated one must carry the CSRF token. */
+const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/**
+ * The authentication headers of one call. A cookie is never set here: the browser sends it
+ * (or, outside one, a `fetch` that keeps cookies).
+ */
+export const authHeaders = (
+  cfg: TransportConfig,
+  method: string,
+  auth: CallAuth = 'api',
+): Record<string, string> => {
+  if (auth === 'admin') return cfg.state.adminToken ? { authorization: `Bearer ${cfg.state.adminToken}` } : {}
+  if (auth === 'session' || cfg.auth === 'session')
+    return MUTATIONS.has(method) && cfg.state.csrfToken ? { 'x-csrf-token': cfg.state.csrfToken } : {}
+  return { 'credential-id': cfg.credentialId ?? '', 'credential-secret': cfg.credentialSecret ?? '' }
+}
+
+/**
+ * `fetch` options beyond method, headers and body: a session-mode call asks the browser to
+ * send this origin's cookies (its default too, said outright).
+ */
+export const fetchExtras = (cfg: TransportConfig, auth: CallAuth = 'api'): RequestInit =>
+  auth === 'session' || cfg.auth === 'session' ? { credentials: 'same-origin' } : {}
 
 const USER_AGENT = 'hadoop-eco-sdk'
 
@@ -60,7 +109,20 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export { sleep as abortableSleep }
 
-const randomKey = (): string => globalThis.crypto.randomUUID()
+/**
+ * A fresh Idempotency-Key (a UUID v4). Browsers have `crypto.randomUUID` only in secure
+ * contexts (https, localhost): a console opened over plain http on a LAN address has only
+ * `getRandomValues`, which makes the same thing.
+ */
+export const randomKey = (): string => {
+  const c = globalThis.crypto
+  if (typeof c.randomUUID === 'function') return c.randomUUID()
+  const b = c.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0f) | 0x40 // version 4
+  b[8] = (b[8]! & 0x3f) | 0x80 // RFC 4122 variant
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
 
 const buildQuery = (query: Call['query']): string => {
   if (!query) return ''
@@ -103,9 +165,9 @@ export const createTransport = (cfg: TransportConfig) => {
       'user-agent': USER_AGENT,
       ...cfg.headers,
       ...call.headers,
-      'credential-id': cfg.credentialId,
-      'credential-secret': cfg.credentialSecret,
+      ...authHeaders(cfg, method, call.auth),
     }
+    const extras = fetchExtras(cfg, call.auth)
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body)
     if (payload !== undefined) headers['content-type'] = 'application/json'
     if (method === 'POST' || method === 'DELETE')
@@ -128,7 +190,7 @@ export const createTransport = (cfg: TransportConfig) => {
       let res: Response
       let text: string
       try {
-        res = await cfg.fetch(url, { method, headers, body: payload, signal: controller.signal })
+        res = await cfg.fetch(url, { ...extras, method, headers, body: payload, signal: controller.signal })
         text = await res.text()
       } catch (e) {
         if (userSignal?.aborted) throw userSignal.reason

@@ -4,7 +4,12 @@
  * is loaded at runtime.
  */
 import type { Static } from '@sinclair/typebox'
-import type { ClusterConfigs as WireClusterConfigs, ConfigFile as WireConfigFile } from '../wire/schemas.js'
+import type {
+  ClusterConfigs as WireClusterConfigs,
+  ConfigFile as WireConfigFile,
+  ConsoleSession as WireConsoleSession,
+  ConsoleSignIn as WireConsoleSignIn,
+} from '../wire/schemas.js'
 import type {
   Cluster,
   ClusterEvent,
@@ -295,4 +300,78 @@ export interface GetJobRequestParams extends ApiKeyParams {
 export interface ListJobRequestsParams extends ApiKeyParams {
   page?: number
   size?: number
+}
+
+/*
+ * DESIGN section 13, the web console's session (derived from the wire schemas).
+ */
+
+/**
+ * A web console session: whose it is, the token its mutations carry as `X-CSRF-Token`, and
+ * when it ends unless used (every request moves `expiresAt` on). The session itself is an
+ * HttpOnly cookie that page scripts never see.
+ * @example
+ * const s: ConsoleSession = await client.session.current()
+ * console.log(s.credentialId, s.projectId, new Date(s.expiresAt))
+ */
+export type ConsoleSession = WireConsoleSession
+
+/**
+ * The body of {@link Session.signIn}: a credential, checked once and never stored.
+ * @example
+ * const creds: ConsoleSignIn = { credentialId: form.id, credentialSecret: form.secret }
+ */
+export type ConsoleSignIn = WireConsoleSignIn
+
+/*
+ * DESIGN section 7, the admin API's faults. Written here (the admin API has no wire schemas)
+ * so that `fault` is a literal union.
+ */
+
+/**
+ * What a fault does: a provisioning or installation failure (the cluster ends
+ * `Terminated(Error)`), a failed userTask, or an error answer to matching API requests.
+ * @example
+ * const kind: FaultKind = 'apiError'
+ */
+export type FaultKind = 'provisionFailure' | 'installFailure' | 'taskFailure' | 'apiError'
+
+/**
+ * Which clusters (by name) or requests (by path) a fault hits: shell globs, `*` and `?`.
+ * @example
+ * const match: FaultMatch = { clusterName: 'etl-*' }
+ */
+export interface FaultMatch {
+  clusterName?: string
+  path?: string
+}
+
+/**
+ * A fault to inject (`POST /_admin/faults`). `apiError` needs `match.path` (and answers
+ * `status`, default 500); the other kinds need `match.clusterName`. `times` (default unlimited)
+ * is how many clusters or requests it hits.
+ * @example
+ * const f: NewFault = { fault: 'apiError', match: { path: '/v2/hadoop-eco/clusters' }, status: 503, times: 2 }
+ */
+export interface NewFault {
+  fault: FaultKind
+  match?: FaultMatch
+  status?: number
+  times?: number
+}
+
+/**
+ * An injected fault as the server keeps it; `times` counts down as it hits.
+ * @example
+ * const faults: Fault[] = await client.admin.faults.list()
+ * for (const f of faults) console.log(f.id, f.fault, f.match, f.times ?? 'unlimited')
+ */
+export interface Fault {
+  id: string
+  fault: FaultKind
+  match: FaultMatch
+  status?: number
+  times?: number
+  /** Epoch milliseconds. */
+  createdAt: number
 }
