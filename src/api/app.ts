@@ -37,7 +37,7 @@ import { SECURITY_SCHEMES } from './openapi.js'
 import { documentResponses } from './wire-order.js'
 import { adminRoutes } from './routes/admin.js'
 import { clusterRoutes } from './routes/clusters.js'
-import { consoleRoutes } from './routes/console.js'
+import { CONSOLE_HEADERS, consoleRoutes, isConsolePath } from './routes/console.js'
 import { consoleSessionRoutes } from './routes/console-session.js'
 import { jobClusterRoutes } from './routes/job-clusters.js'
 import type { JobClusterService } from '../services/job-clusters.js'
@@ -189,6 +189,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   // methods is a 405 with Allow, any other a 404, whatever the body (not a 400 for bad JSON).
   const routed = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (!req.is404) return done()
+    // The console's pages answer with its security headers, its 404s and 405s too.
+    if (isConsolePath(req.url)) reply.headers(CONSOLE_HEADERS)
     sendUnrouted(reply, req, allowedMethods(req.url))
   }
 

@@ -143,7 +143,12 @@ describe('the web console at /console/ (DESIGN section 13)', () => {
     const post = await s.app.inject({ method: 'POST', url: '/console/clusters', payload: {} })
     expectError(post, 405, 'METHOD_NOT_ALLOWED')
     expect(post.headers.allow).toBe('GET, HEAD')
-    expectError(await get('/consoles'), 404, 'NOT_FOUND')
+    expectSecurityHeaders(post)
+    expectSecurityHeaders(await s.app.inject({ method: 'DELETE', url: '/console' }))
+    const beside = await get('/consoles')
+    expectError(beside, 404, 'NOT_FOUND')
+    // not the console's: no console headers
+    expect(beside.headers['content-security-policy']).toBeUndefined()
   })
 })
 

@@ -27,7 +27,8 @@ export const CONSOLE_CSP = [
   "form-action 'self'",
 ].join('; ')
 
-const SECURITY_HEADERS = {
+/** Every answer under /console carries these (routes/console.ts, and app.ts for 404 and 405). */
+export const CONSOLE_HEADERS = {
   'content-security-policy': CONSOLE_CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -38,6 +39,10 @@ const SECURITY_HEADERS = {
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
 const pathOf = (req: FastifyRequest) => req.url.split('?')[0] ?? req.url
+
+/** `/console` and everything under it. */
+export const isConsolePath = (url: string) =>
+  url.startsWith('/console') && (url.length === 8 || '/?#'.includes(url[8]!))
 
 /**
  * The file a path under /console/ names, relative to the console's folder, or undefined when it
@@ -78,7 +83,7 @@ export const consoleRoutes = async (scope: FastifyInstance, { dir }: ConsoleRout
 
   // Every answer of this scope, errors and redirects included.
   scope.addHook('onRequest', async (_req, reply) => {
-    reply.headers(SECURITY_HEADERS)
+    reply.headers(CONSOLE_HEADERS)
   })
 
   const sendIndex = async (reply: FastifyReply) => {
