@@ -534,7 +534,11 @@ export class HadoopEcoClient {
       throw new Error(
         'hadoop-eco: no credential; pass { credentialId, credentialSecret } or set HADOOP_ECO_CREDENTIAL_ID and HADOOP_ECO_CREDENTIAL_SECRET',
       )
-    const fetchImpl = options.fetch ?? globalThis.fetch
+    // Browsers throw "Illegal invocation" when fetch is called as a method of another object
+    // (the transport keeps it in its settings): the global one is called through a closure.
+    const fetchImpl: typeof fetch | undefined =
+      options.fetch ??
+      (typeof globalThis.fetch === 'function' ? (input, init) => globalThis.fetch(input, init) : undefined)
     if (typeof fetchImpl !== 'function') throw new Error('hadoop-eco: no global fetch; pass { fetch }')
     this.endpoint = (endpoint ?? '').replace(/\/+$/, '')
     this.pollIntervalMs = options.pollIntervalMs ?? 2000
