@@ -70,6 +70,7 @@ export const summary = (r) => ({
   rps: Math.round(r.requests.average),
   p50: r.latency.p50,
   p99: r.latency.p99,
+  max: r.latency.max,
   non2xx: r.non2xx,
   errors: r.errors,
   timeouts: r.timeouts,

@@ -1,4 +1,4 @@
-// npm run bench [api|reconciler|postgres|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
+// npm run bench [api|reconciler|postgres|compare|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -132,7 +132,7 @@ const api = async (backend) => {
       ofBarePct: Math.round(median(ratios) * 1000) / 10,
     },
     list: { ...list, query: listPath, totalElements: check.totalElements, exampleMatch: seedName(420) },
-    listWhileWriting: { ...listCold, concurrentCreates: writes.rps },
+    listWhileWriting: { ...listCold, concurrentCreates: writes.rps, createMax: writes.max },
     create,
     serverRssMb: Math.round(rss),
   }
@@ -239,6 +239,49 @@ const limits = async () => {
   return out
 }
 
+/**
+ * Both back-ends in one run, one after the other on the same machine state, and PostgreSQL's
+ * rates as a share of SQLite's: the issue's targets are ratios, because this machine's absolute
+ * speed drifts with other load.
+ */
+const compare = async () => {
+  const sqlite = await api('sqlite')
+  const postgres = await api('postgres')
+  const ratio = (a, b) => Math.round((a / b) * 100) / 100
+  const slowest = (r) =>
+    Math.max(r.getOne.max, r.list.max, r.listWhileWriting.max, r.listWhileWriting.createMax, r.create.max)
+  const out = {
+    sqlite,
+    postgres,
+    ratios: {
+      create: ratio(postgres.create.rps, sqlite.create.rps),
+      listCold: ratio(postgres.listWhileWriting.rps, sqlite.listWhileWriting.rps),
+      listCached: ratio(postgres.list.rps, sqlite.list.rps),
+      getOne: ratio(postgres.getOne.rps, sqlite.getOne.rps),
+    },
+    postgresListColdP99Ms: postgres.listWhileWriting.p99,
+    slowestRequestMs: { sqlite: slowest(sqlite), postgres: slowest(postgres) },
+  }
+  const rows = [
+    ['create', 'create'],
+    ['list (cold)', 'listWhileWriting'],
+    ['list (cached)', 'list'],
+    ['GET one', 'getOne'],
+  ]
+  console.log('\n| benchmark | SQLite req/s, p99 | PostgreSQL req/s, p99 | PostgreSQL / SQLite |')
+  console.log('| --- | ---: | ---: | ---: |')
+  for (const [label, key] of rows)
+    console.log(
+      `| ${label} | ${sqlite[key].rps}, ${sqlite[key].p99} ms | ${postgres[key].rps}, ${postgres[key].p99} ms | ${ratio(postgres[key].rps, sqlite[key].rps)} |`,
+    )
+  console.log(
+    `slowest request: SQLite ${out.slowestRequestMs.sqlite} ms, PostgreSQL ${out.slowestRequestMs.postgres} ms`,
+  )
+  console.log(`seeding 100,000: SQLite ${sqlite.seed.ms} ms, PostgreSQL ${postgres.seed.ms} ms\n`)
+  return out
+}
+
+if (which === 'compare') results.compare = await compare()
 if (which === 'limits' || which === 'all') results.limits = await limits()
 if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')
 if (which === 'postgres' || which === 'all') results.postgres = await api('postgres')
