@@ -1,8 +1,11 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', '.scratch/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', '.scratch/**', 'test-results/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -140,6 +143,50 @@ export default tseslint.config(
             'node:fs',
             'fastify',
             'kysely',
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The console runs in the browser and reaches the server through the SDK only.
+    files: ['web/src/**/*.{ts,tsx}'],
+    ignores: ['web/src/**/*.test.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        sessionStorage: 'readonly',
+        FormData: 'readonly',
+        Blob: 'readonly',
+        File: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLDialogElement: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        Intl: 'readonly',
+        atob: 'readonly',
+        btoa: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '**/src/api/*',
+            '**/src/store/*',
+            '**/src/services/*',
+            '**/src/reconciler/*',
+            '**/src/providers/*',
+            '**/src/domain/*',
+            '**/src/objects/*',
+            'node:*',
           ],
         },
       ],

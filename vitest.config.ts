@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'sqlite',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
           exclude: ['test/replicas/**'],
           env: { HADOOP_ECO_TEST_BACKEND: 'sqlite' },
         },

@@ -12,8 +12,9 @@ export default function setup(): void {
       '\n  PostgreSQL tests SKIPPED: set HADOOP_ECO_TEST_DATABASE_URL=postgres://user@host:5432/db to run the\n' +
         '  suites against PostgreSQL too (.ci/run does).\n\n',
     )
-  // The same build as `npm run build` (its stamp included, so a later `npm start` skips it).
-  execFileSync(process.execPath, ['scripts/build-if-stale.mjs', '--force'], {
+  // What `npm start` does: build the server and the console if their sources changed since their
+  // last build (their stamps are written, so a later `npm start` skips it too).
+  execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], {
     cwd: root,
     stdio: 'inherit',
   })
