@@ -48,4 +48,61 @@ describe('npm start builds only when the sources changed', () => {
     expect(r.stderr).toMatch(/the sources changed since the last build; building/)
     expect(r.status).not.toBe(0)
   })
+  it('builds the console only when its own inputs (web/, the SDK, the wire types) changed', () => {
+    const web = mkdtempSync(join(tmpdir(), 'hadoop-eco-stale-web-'))
+    try {
+      for (const d of ['scripts', 'src/api', 'src/sdk', 'src/wire', 'web/src', 'dist'])
+        mkdirSync(join(web, d), { recursive: true })
+      copyFileSync(script, join(web, 'scripts', 'build-if-stale.mjs'))
+      const files = [
+        'package.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'src/api/app.ts',
+        'src/sdk/client.ts',
+      ]
+      for (const f of [
+        ...files,
+        'src/wire/schemas.ts',
+        'web/index.html',
+        'web/src/main.tsx',
+        'web/vite.config.ts',
+      ]) {
+        writeFileSync(join(web, f), '{}\n')
+        at(join(web, f), 0)
+      }
+      for (const stamp of ['dist/.build-stamp', 'dist/web-build-stamp']) {
+        writeFileSync(join(web, stamp), '')
+        at(join(web, stamp), 10)
+      }
+      const runIn = () =>
+        spawnSync(process.execPath, [join(web, 'scripts', 'build-if-stale.mjs')], { encoding: 'utf8' })
+      expect(runIn().stderr).toMatch(/the build is up to date/)
+
+      // A page of the console: only the console is built (and fails here: no Vite).
+      at(join(web, 'web', 'src', 'main.tsx'), 20)
+      let r = runIn()
+      expect(r.stderr).toMatch(/the console build failed/)
+      expect(r.stderr).not.toMatch(/the server build/)
+
+      // The SDK is compiled into both.
+      writeFileSync(join(web, 'dist', 'web-build-stamp'), '')
+      at(join(web, 'dist', 'web-build-stamp'), 30)
+      at(join(web, 'src', 'sdk', 'client.ts'), 40)
+      r = runIn()
+      expect(r.stderr).toMatch(/the server build failed/)
+      at(join(web, 'dist', '.build-stamp'), 50)
+      expect(runIn().stderr).toMatch(/the console build failed/)
+
+      // A server-only source leaves the console alone.
+      at(join(web, 'dist', 'web-build-stamp'), 50)
+      at(join(web, 'src', 'api', 'app.ts'), 60)
+      r = runIn()
+      expect(r.stderr).toMatch(/the server build failed/)
+      at(join(web, 'dist', '.build-stamp'), 70)
+      expect(runIn().stderr).toMatch(/the build is up to date/)
+    } finally {
+      rmSync(web, { recursive: true, force: true })
+    }
+  })
 })
