@@ -94,3 +94,16 @@ test('a mutation without the CSRF token is refused, even with the session cookie
   expect(r.status()).toBe(403)
   expect((await r.json()).code).toBe('CSRF_TOKEN_INVALID')
 })
+
+test('a page whose parts are gone after a new build says to reload', async ({ page }) => {
+  await signIn(page)
+  // As after a rebuild: the split-out page this tab knows by its old name is no longer there.
+  await page.route('**/console/assets/create-cluster-*.js', (route) =>
+    route.fulfill({ status: 404, body: '' }),
+  )
+  await page.getByRole('link', { name: 'New cluster' }).click()
+  await expect(page.getByRole('alert')).toContainText('The console was updated on the server')
+  await page.unroute('**/console/assets/create-cluster-*.js')
+  await page.getByRole('button', { name: 'Try again' }).click()
+  await expect(page.getByRole('heading', { name: 'Create cluster' })).toBeVisible()
+})

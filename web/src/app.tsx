@@ -6,6 +6,7 @@ import { Loading } from './components/feedback.js'
 import { Layout } from './layout.js'
 import { ClusterListPage } from './pages/cluster-list.js'
 import { NotFoundPage } from './pages/not-found.js'
+import { RouteError } from './pages/route-error.js'
 import { SignInPage } from './pages/sign-in.js'
 import { RequireSession, SessionProvider } from './session.js'
 
@@ -18,8 +19,9 @@ const later = (page: ReactNode) => <Suspense fallback={<Loading what="the page" 
 
 const router = createBrowserRouter(
   [
-    { path: '/signin', element: <SignInPage /> },
+    { path: '/signin', element: <SignInPage />, errorElement: <RouteError /> },
     {
+      errorElement: <RouteError />,
       element: (
         <RequireSession>
           <Layout />
