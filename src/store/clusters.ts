@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely'
+import { CompiledQuery, sql, type Selectable } from 'kysely'
 import type { ClusterInfo, ClusterRecord, NewCluster } from '../domain/cluster.js'
 import type { ClusterSpec } from '../domain/cluster-spec.js'
 import type { ClusterSortField, PageRequest } from '../domain/paging.js'
@@ -90,31 +90,30 @@ export const createClusterStore = (database: Database) => {
     db.selectFrom('clusters').selectAll().where('project', '=', '?').where('id', '=', '?').compile(),
   )
 
-  const revisionOf = database.prepared<{ rev: number }>(
-    db.selectFrom('project_revisions').select('rev').where('project', '=', '?').compile(),
-  )
-  /** What a cached result is checked against: the local commit counter (SQLite) or the project's revision. */
-  const stamp = async (project: string): Promise<number> => {
+  // PostgreSQL: the snapshot (which transactions are committed) is the stamp. Two equal
+  // snapshots see the same data, and any commit changes it, so a cached result stamped with the
+  // snapshot read before it can never be served stale; no write pays for it (a per-project
+  // revision row did: every writer of a project queued on its lock).
+  const snapshotOf = database.writeGeneration
+    ? undefined
+    : database.prepared<{ s: string }>(CompiledQuery.raw('select pg_current_snapshot()::text as s'))
+  /** What a cached result is checked against: the local commit counter (SQLite) or the snapshot. */
+  const stamp = async (): Promise<number | string> => {
     if (database.writeGeneration) return database.writeGeneration()
-    const [row] = await revisionOf([project])
-    return row ? Number(row.rev) : 0
+    const [row] = await snapshotOf!([])
+    return row!.s
   }
+  type Stamped<T> = Map<string, { rev: number | string; value: T }>
   // Small bounded caches of list results and records, each entry stamped with the revision it was read at.
-  const counts = new Map<string, { rev: number; value: number }>()
-  const pages = new Map<string, { rev: number; value: number[] }>()
-  const records = new Map<string, { rev: number; value: ClusterRecord }>()
+  const counts: Stamped<number> = new Map()
+  const pages: Stamped<number[]> = new Map()
+  const records: Stamped<ClusterRecord> = new Map()
   // Eviction is by insertion order (FIFO, not LRU): a hit costs one lookup and no reordering.
-  const cached = <T>(m: Map<string, { rev: number; value: T }>, key: string, rev: number): T | undefined => {
+  const cached = <T>(m: Stamped<T>, key: string, rev: number | string): T | undefined => {
     const e = m.get(key)
     return e && e.rev === rev ? e.value : undefined
   }
-  const remember = <T>(
-    m: Map<string, { rev: number; value: T }>,
-    key: string,
-    rev: number,
-    value: T,
-    max = 512,
-  ) => {
+  const remember = <T>(m: Stamped<T>, key: string, rev: number | string, value: T, max = 512) => {
     m.delete(key)
     m.set(key, { rev, value })
     if (m.size > max) m.delete(m.keys().next().value as string)
@@ -198,13 +197,18 @@ export const createClusterStore = (database: Database) => {
     },
 
     /**
-     * The API's read, scoped to the caller's project. Parsed records are kept per project
-     * revision: a GET that finds the project unchanged since its last read of this cluster
-     * skips the row and its JSON. Callers must not mutate the record.
+     * The API's read, scoped to the caller's project. On SQLite parsed records are kept per
+     * commit counter: a GET that finds nothing committed since its last read of this cluster
+     * skips the row and its JSON. PostgreSQL reads the row: checking a stamp would cost the same
+     * round trip. Callers must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
-      const rev = database.writeGeneration ? database.writeGeneration() : await stamp(project)
+      if (!database.writeGeneration) {
+        const [row] = await byId([project, id])
+        return row ? toRecord(row) : undefined
+      }
+      const rev = database.writeGeneration()
       const key = `${project}\u0000${id}`
       const hit = cached(records, key, rev)
       if (hit) return hit
@@ -269,9 +273,9 @@ export const createClusterStore = (database: Database) => {
 
     /**
      * One page of a project's clusters and the filtered total. Both are cached per query and
-     * checked against the project's revision (bumped by a trigger in the same transaction as
-     * any change to its clusters), so a repeated query costs one point read plus the page's
-     * rows, and can never be stale. Time-dependent orders (elapsedTime) are never cached.
+     * checked against the stamp (see `stamp`), so a repeated query costs one small read plus
+     * the page's rows, and can never be stale. Time-dependent orders (elapsedTime) are never
+     * cached.
      */
     async list(
       filter: ClusterListFilter,
@@ -280,7 +284,7 @@ export const createClusterStore = (database: Database) => {
     ): Promise<{ rows: ClusterRecord[]; total: number }> {
       if ((filter.name && hasNul(filter.name)) || (filter.apiKeyStatus && hasNul(filter.apiKeyStatus)))
         return { rows: [], total: 0 }
-      const rev = await stamp(filter.project)
+      const rev = await stamp()
       const queryKey = JSON.stringify([
         filter.project,
         filter.includeTerminated,

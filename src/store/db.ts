@@ -33,8 +33,8 @@ export interface Database {
    */
   prepared<R>(query: CompiledQuery): (params: readonly unknown[]) => Promise<R[]>
   /**
-   * Runs `fn` in one transaction: all of its writes or none. On SQLite several callers may share
-   * one commit (group commit); each still succeeds or fails on its own.
+   * Runs `fn` in one transaction: all of its writes or none. Several callers may share one
+   * commit (group commit), each in its own savepoint: each still succeeds or fails on its own.
    */
   transaction<T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T>
   migrate(): Promise<void>
@@ -114,17 +114,16 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
   // bypass it, so they wait while a transaction is open instead of reading its uncommitted state.
   let openTx: Promise<unknown> | undefined
   let generation = 0
-  const batcher = createGroupCommit(
-    db,
-    (p) => {
+  const batcher = createGroupCommit(db, {
+    onOpen: (p) => {
       openTx = p
       void p.finally(() => {
         if (openTx === p) openTx = undefined
       })
     },
-    () => generation++,
-    () => raw.inTransaction,
-  )
+    onCommit: () => generation++,
+    inTransaction: () => raw.inTransaction,
+  })
   return {
     dialect: 'sqlite',
     db,
@@ -181,19 +180,29 @@ interface Pending {
   reject: (e: unknown) => void
 }
 
+interface GroupCommitOptions {
+  onOpen?: (p: Promise<unknown>) => void
+  onCommit?: () => void
+  /**
+   * After a unit failed: is the transaction still open? SQLite may have rolled all of it back
+   * (SQLITE_FULL, IOERR, BUSY, NOMEM); on PostgreSQL a failed `rollback to` says the same.
+   */
+  inTransaction?: () => boolean
+  /** Batches open at once, each on its own connection (SQLite has one: Kysely queues them). */
+  maxInFlight?: number
+}
+
 /**
- * Group commit for SQLite: transactions that arrive in the same turn of the event loop run
- * inside one database transaction, each in its own savepoint (a failing one rolls back alone),
- * and share one commit and one fsync. Each caller is answered only after that commit.
+ * Group commit: transactions that arrive in the same turn of the event loop run inside one
+ * database transaction, each in its own savepoint (a failing one rolls back alone), and share
+ * one commit (one fsync on SQLite, one WAL flush and round trip on PostgreSQL). Each caller is
+ * answered only after that commit.
  */
-const createGroupCommit = (
-  db: Kysely<Tables>,
-  onOpen: (p: Promise<unknown>) => void,
-  onCommit: () => void,
-  inTransaction: () => boolean,
-) => {
+const createGroupCommit = (db: Kysely<Tables>, opts: GroupCommitOptions = {}) => {
+  const { onOpen, onCommit, inTransaction = () => true, maxInFlight = Infinity } = opts
   const queue: Pending[] = []
   let scheduled = false
+  let inFlight = 0
   const MAX_BATCH = 256
 
   const runBatch = (batch: Pending[]) =>
@@ -210,11 +219,15 @@ const createGroupCommit = (
             await sql`release unit`.execute(conn)
             outcomes.push({ ok: true, value })
           } catch (error) {
-            // On SQLITE_FULL, IOERR, BUSY or NOMEM SQLite may roll the whole transaction back:
-            // then the units before this one are lost too, and none may be answered as done.
+            // When the whole transaction is gone, the units before this one are lost too, and
+            // none may be answered as done.
             if (!inTransaction()) throw error
-            await sql`rollback to unit`.execute(conn)
-            await sql`release unit`.execute(conn)
+            try {
+              await sql`rollback to unit`.execute(conn)
+              await sql`release unit`.execute(conn)
+            } catch {
+              throw error
+            }
             outcomes.push({ ok: false, error })
           }
         }
@@ -228,20 +241,26 @@ const createGroupCommit = (
 
   const flush = () => {
     scheduled = false
+    if (inFlight >= maxInFlight) return
     const batch = queue.splice(0, MAX_BATCH)
-    if (queue.length > 0) schedule()
     if (batch.length === 0) return
+    inFlight++
+    if (queue.length > 0) schedule()
     const run = runBatch(batch).then(
       (outcomes) => {
-        onCommit()
+        onCommit?.()
         outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)))
       },
       (commitError: unknown) => batch.forEach((b) => b.reject(commitError)),
     )
-    onOpen(run)
+    void run.finally(() => {
+      inFlight--
+      if (queue.length > 0) schedule()
+    })
+    onOpen?.(run)
   }
   const schedule = () => {
-    if (scheduled) return
+    if (scheduled || inFlight >= maxInFlight) return
     scheduled = true
     // setImmediate, not a microtask: every request parsed in this I/O phase joins the batch.
     setImmediate(flush)
@@ -263,7 +282,7 @@ const openPostgres = async (url: string): Promise<Database> => {
   // keep-alive finds dead idle connections.
   const pool = new pg.default.Pool({
     connectionString: url,
-    max: 10,
+    max: PG_POOL,
     connectionTimeoutMillis: 5000,
     query_timeout: 30_000,
     keepAlive: true,
@@ -276,14 +295,20 @@ const openPostgres = async (url: string): Promise<Database> => {
   // client is checked out: unheard, that event would crash the process.
   pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+  let statementNo = 0
   return {
     dialect: 'postgres',
     db,
     prepared<R>(query: CompiledQuery) {
+      // A named statement: each connection parses and plans it once, then only binds.
+      const name = `he_${statementNo++}`
       return async (params) =>
-        (await db.executeQuery<R>(CompiledQuery.raw(query.sql, params as unknown[]))).rows
+        (await pool.query({ name, text: query.sql, values: params as unknown[] })).rows as R[]
     },
-    transaction: (fn) => db.transaction().execute(fn),
+    // Group commit, as on SQLite: concurrent writers share one transaction and one commit
+    // (its WAL flush and round trip) instead of paying one each. A few batches run at once on
+    // their own connections, leaving the rest of the pool to the reads.
+    transaction: createGroupCommit(db, { maxInFlight: PG_BATCHES }),
     migrate: async () => {
       // Several replicas may start at once: one migrates, the others wait on the lock.
       await sql_lock(db, async () => runMigrations(db, 'postgres'))
@@ -292,6 +317,8 @@ const openPostgres = async (url: string): Promise<Database> => {
   }
 }
 
+const PG_POOL = 10
+const PG_BATCHES = 4
 const MIGRATION_LOCK = 7_263_511
 
 const sql_lock = async (db: Kysely<Tables>, fn: () => Promise<void>) => {

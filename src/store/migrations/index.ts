@@ -262,5 +262,18 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`create index console_sessions_expires on console_sessions (expires_at)`.execute(db)
       },
     },
+    '0008_postgres_drop_revision_trigger': {
+      // The read caches on PostgreSQL are checked against the database's snapshot now, so the
+      // per-project revision row, which every writer of a project had to lock, goes (as it went
+      // on SQLite in 0003). The table goes too: a replica of the previous version still running
+      // against this database fails its reads loudly instead of trusting a revision that no
+      // longer moves.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return
+        await sql`drop trigger if exists clusters_rev on clusters`.execute(db)
+        await sql`drop function if exists bump_project_rev()`.execute(db)
+        await sql`drop table if exists project_revisions`.execute(db)
+      },
+    },
   }
 }
