@@ -59,6 +59,11 @@ export interface Config {
    * it to `dist/web` in the package, the default).
    */
   consoleDir: string
+  /**
+   * HADOOP_ECO_RETENTION_DAYS: the events and VM rows of a cluster terminated longer ago than
+   * this are deleted (the cluster itself stays listed). 0 keeps them forever. Default 90.
+   */
+  retentionDays: number
 }
 
 /**
@@ -168,6 +173,7 @@ export const loadConfig = (
     // At least a second: the session cookie's Max-Age counts whole seconds. At most 30 days.
     sessionIdleMs: num('', 'HADOOP_ECO_SESSION_IDLE_MS', 8 * 3_600_000, 1000, 30 * 86_400_000),
     consoleDir: str('', 'HADOOP_ECO_CONSOLE_DIR', '') || DEFAULT_CONSOLE_DIR,
+    retentionDays: num('', 'HADOOP_ECO_RETENTION_DAYS', 90, 0, 36_500, false),
   }
   if (config.requestTimeoutMs < config.headersTimeoutMs)
     problems.push('HADOOP_ECO_REQUEST_TIMEOUT_MS must be at least HADOOP_ECO_HEADERS_TIMEOUT_MS')

@@ -118,6 +118,23 @@ export const createServer = async (
     60 * 60 * 1000,
   )
   purgeTimer.unref()
+  // The history of clusters that ended long ago (store/retention.ts), hourly and once after
+  // start-up, in the background: it never holds up the start.
+  const purgeHistory = () =>
+    config.retentionDays > 0
+      ? store.retention.purge(now() - config.retentionDays * DAY_MS).catch((e: unknown) => {
+          logger.warn({ err: e }, 'history purge failed')
+          return 0
+        })
+      : Promise.resolve(0)
+  let historyPurge = purgeHistory()
+  const historyTimer = setInterval(
+    () => {
+      historyPurge = historyPurge.then(purgeHistory)
+    },
+    60 * 60 * 1000,
+  )
+  historyTimer.unref()
   logger.info(
     { keyId: box.keyId, source: secretKey.source, ...(secretKey.path ? { path: secretKey.path } : {}) },
     'stored passwords are sealed with this key',
@@ -234,10 +251,12 @@ export const createServer = async (
     close: () =>
       (closing ??= (async () => {
         clearInterval(purgeTimer)
+        clearInterval(historyTimer)
         clearInterval(logFlush)
         await app.close()
         await reconciler.stop()
         await objects.close?.()
+        await historyPurge
         await database.close()
         logger.flush()
       })()),

@@ -1,0 +1,59 @@
+import type { Database } from './db.js'
+
+/**
+ * What grows without bound is the history of clusters that ended long ago: their events and
+ * their VM rows. The cluster row itself stays (lists and `totalElements` stay exact, the name
+ * and uptime counters live on it), so a purged cluster still reads the same, with no VMs and no
+ * events. A re-runnable job cluster (one with an Open API key) keeps its history: a re-run
+ * continues it.
+ */
+export const createRetentionStore = (database: Database) => {
+  const { db, transaction } = database
+  // Clusters already looked at, by (terminated_at, id): the next pass starts after them, so a
+  // pass costs what ended since the last one, not every cluster that ever ended.
+  let after: { at: number; id: string } | undefined
+  return {
+    /**
+     * Deletes the events and VM rows of clusters terminated before `before`, `batch` clusters
+     * per transaction (each cluster's history goes whole or not at all). Returns how many
+     * clusters it looked at.
+     */
+    async purge(before: number, batch = 200): Promise<number> {
+      let seen = 0
+      for (;;) {
+        let q = db
+          .selectFrom('clusters')
+          .select(['id', 'terminated_at'])
+          .where('terminated_at', '<', before)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('api_keys')
+                  .select('cluster_id')
+                  .whereRef('api_keys.cluster_id', '=', 'clusters.id'),
+              ),
+            ),
+          )
+        if (after) {
+          const { at, id } = after
+          q = q.where((eb) =>
+            eb.or([eb('terminated_at', '>', at), eb.and([eb('terminated_at', '=', at), eb('id', '>', id)])]),
+          )
+        }
+        const rows = await q.orderBy('terminated_at').orderBy('id').limit(batch).execute()
+        if (rows.length === 0) return seen
+        const ids = rows.map((r) => r.id)
+        await transaction(async (trx) => {
+          await trx.deleteFrom('events').where('cluster_id', 'in', ids).execute()
+          await trx.deleteFrom('vms').where('cluster_id', 'in', ids).execute()
+        })
+        const last = rows[rows.length - 1]!
+        after = { at: Number(last.terminated_at), id: last.id }
+        seen += rows.length
+        if (rows.length < batch) return seen
+      }
+    },
+  }
+}
+
+export type RetentionStore = ReturnType<typeof createRetentionStore>
