@@ -275,5 +275,13 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => {
         await sql`drop table if exists project_revisions`.execute(db)
       },
     },
+    '0009_clusters_terminated_at': {
+      // The retention pass (store/retention.ts) walks ended clusters in terminated_at order.
+      async up(db: Kysely<unknown>) {
+        await sql`create index clusters_terminated_at on clusters (terminated_at, id) where terminated_at is not null`.execute(
+          db,
+        )
+      },
+    },
   }
 }
