@@ -534,6 +534,27 @@ describe('kubernetes manifests: daemons and resources', () => {
       expect(r.status, `${c.name}: ${r.stderr}`).toBe(0)
     }
   })
+  it('every Pod meets the restricted Pod Security Standard (the namespace in deploy/ enforces it)', () => {
+    const specs = everything().flatMap(({ objects }) =>
+      objects.flatMap((o) => (o.kind === 'Pod' ? [o.spec] : o.kind === 'Job' ? [o.spec.template.spec] : [])),
+    )
+    expect(specs).toHaveLength(13)
+    for (const spec of specs) {
+      expect(spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      })
+      expect(spec.securityContext.runAsUser).toBeGreaterThan(0)
+      expect(spec.automountServiceAccountToken).toBe(false)
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers])
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        })
+      const allowed = ['configMap', 'secret', 'emptyDir', 'persistentVolumeClaim', 'projected']
+      for (const v of spec.volumes) expect(allowed).toContain(Object.keys(v).find((k) => k !== 'name'))
+    }
+  })
 })
 
 describe('kubernetes manifests: secrets', () => {

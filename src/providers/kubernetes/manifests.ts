@@ -652,6 +652,7 @@ export const vmPod = ({ vm, shape, files, owner }: PodInput, s: ManifestSettings
       runAsUser: HADOOP_UID,
       runAsGroup: HADOOP_UID,
       fsGroup: HADOOP_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
     },
     containers,
     volumes,
@@ -771,7 +772,13 @@ const jobPodSpec = (
     restartPolicy: 'Never',
     enableServiceLinks: false,
     automountServiceAccountToken: false,
-    securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      fsGroup: uid,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [
       {
         ...c,

@@ -91,7 +91,13 @@ export interface PodSpec {
   enableServiceLinks: false
   automountServiceAccountToken: false
   terminationGracePeriodSeconds?: number
-  securityContext: { runAsNonRoot: true; runAsUser: number; runAsGroup: number; fsGroup: number }
+  securityContext: {
+    runAsNonRoot: true
+    runAsUser: number
+    runAsGroup: number
+    fsGroup: number
+    seccompProfile: { type: 'RuntimeDefault' }
+  }
   initContainers?: Container[]
   containers: Container[]
   volumes: Volume[]
