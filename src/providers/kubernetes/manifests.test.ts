@@ -29,7 +29,8 @@ import {
   type Owner,
 } from './manifests.js'
 import { dnsLabel, labelValue } from './names.js'
-import type { ConfigMap, Container, Job, KubeObject, Pod, PodSpec, Secret, Volume } from './types.js'
+import type { KubeObject } from './kube-api.js'
+import type { ConfigMap, Container, Job, Manifest, Pod, PodSpec, Secret, Volume } from './types.js'
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 const ID = '3f0c2a1e-5b7d-4c9a-8e21-7a6b5c4d3e2f'
@@ -181,7 +182,7 @@ const decommission = () =>
     s,
   )
 
-const everything = (): { name: string; objects: KubeObject[] }[] => [
+const everything = (): { name: string; objects: Manifest[] }[] => [
   { name: 'owner', objects: [ownerConfigMap({ clusterId: ID, clusterName: 'kube' }, s)] },
   { name: 'non-HA cluster (MySQL metastore, user script, admin)', objects: nonHaObjects },
   { name: 'HA cluster (data catalog, scale 0.05)', objects: haObjects },
@@ -191,13 +192,13 @@ const everything = (): { name: string; objects: KubeObject[] }[] => [
   { name: 'decommission of two workers', objects: decommission() },
 ]
 
-const pods = (objects: KubeObject[]) => objects.filter((o): o is Pod => o.kind === 'Pod')
-const podNamed = (objects: KubeObject[], name: string) => {
+const pods = (objects: Manifest[]) => objects.filter((o): o is Pod => o.kind === 'Pod')
+const podNamed = (objects: Manifest[], name: string) => {
   const p = pods(objects).find((o) => o.metadata.name === name)
   if (!p) throw new Error(`no pod ${name}`)
   return p
 }
-const jobOf = (objects: KubeObject[]) => objects.find((o): o is Job => o.kind === 'Job')!
+const jobOf = (objects: Manifest[]) => objects.find((o): o is Job => o.kind === 'Job')!
 const scriptOf = (c: Container) => c.command[2]!
 
 /** Which file (path) each container sees, with its content, following volumes and items. */
@@ -237,6 +238,11 @@ describe('kubernetes manifests: schemas', () => {
     // Owner, 2 + 2 role ConfigMaps, 2 task files, the exclude; 1 + 3 masters and 2 + 3 workers;
     // a Job per task and decommission.
     expect(counts).toEqual({ ConfigMap: 8, Service: 2, Secret: 2, PersistentVolumeClaim: 9, Pod: 9, Job: 4 })
+  })
+
+  it('every object goes to KubeApi.apply as it is (checked by the compiler: npm run typecheck)', () => {
+    const apply = <T extends KubeObject>(o: T): T => o
+    for (const { objects } of everything()) for (const o of objects) expect(apply(o)).toBe(o)
   })
 
   it('the validation refuses what the API server would (so a pass means something)', () => {
@@ -394,7 +400,7 @@ describe('kubernetes manifests: daemons and resources', () => {
   it('requests are the flavor times the scale, summed over the containers; memory limits the flavor; no CPU limit', () => {
     const sum = (p: Pod, pick: (c: Container) => string | undefined) =>
       p.spec.containers.reduce((n, c) => n + Number.parseInt(pick(c) ?? '0', 10), 0)
-    const cases: [KubeObject[], ClusterRecord, number][] = [
+    const cases: [Manifest[], ClusterRecord, number][] = [
       [nonHaObjects, nonHa, 1],
       [haObjects, ha, 0.05],
     ]

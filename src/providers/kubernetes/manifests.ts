@@ -11,7 +11,7 @@ import type {
   EnvVar,
   Job,
   KeyToPath,
-  KubeObject,
+  Manifest,
   Labels,
   ObjectMeta,
   OwnerReference,
@@ -52,7 +52,6 @@ export const LABEL_COMPONENT = 'hadoop-eco.io/component'
 export const LABEL_TASK_RUN = 'hadoop-eco.io/task-run'
 /** The plan key an operation's objects were made for: a retry finds them by it. */
 export const ANNOTATION_KEY = 'hadoop-eco.io/plan-key'
-export const FIELD_MANAGER = 'hadoop-eco'
 
 export interface Images {
   hadoop: string
@@ -181,7 +180,7 @@ export const nodeFqdn = (clusterId: string, vm: string, s: ManifestSettings): st
 // Metadata
 
 const clusterLabels = (clusterId: string, component: string): Labels => ({
-  'app.kubernetes.io/managed-by': FIELD_MANAGER,
+  'app.kubernetes.io/managed-by': 'hadoop-eco',
   'app.kubernetes.io/part-of': 'hadoop-eco',
   [LABEL_CLUSTER]: labelValue(clusterId),
   [LABEL_COMPONENT]: component,
@@ -728,7 +727,7 @@ export interface ClusterInput {
  * ConfigMaps and the Secret (what Pods mount), then per VM (by role, then index) its claim and
  * its Pod. Apply in this order and a Pod never waits for what it mounts.
  */
-export const clusterManifests = (input: ClusterInput, s: ManifestSettings): KubeObject[] => {
+export const clusterManifests = (input: ClusterInput, s: ManifestSettings): Manifest[] => {
   const { install, configs, owner } = input
   checkSupported(install.clusterType, install.clusterVersion)
   const shape = shapeOf(install)
@@ -738,7 +737,7 @@ export const clusterManifests = (input: ClusterInput, s: ManifestSettings): Kube
   const vms = [...input.vms].sort((a, b) =>
     a.role === b.role ? a.index - b.index : a.role === 'master' ? -1 : 1,
   )
-  const out: KubeObject[] = [
+  const out: Manifest[] = [
     headlessService(install.clusterId, owner, s),
     roleConfigMap(install.clusterId, 'master', configs.master, owner, s),
     roleConfigMap(install.clusterId, 'worker', configs.worker, owner, s),
@@ -908,13 +907,13 @@ export const taskManifests = (
   plan: TaskPlan,
   input: { masters: readonly VmRef[]; masterConfigs: readonly RenderedFile[]; file?: TaskFile; owner: Owner },
   s: ManifestSettings,
-): KubeObject[] => {
+): Manifest[] => {
   const name = taskJobName(plan)
   const labels = { ...clusterLabels(plan.clusterId, 'task'), [LABEL_TASK_RUN]: labelValue(plan.runId) }
   const annotations = { [ANNOTATION_KEY]: plan.key }
   const [first] = [...input.masters].sort((a, b) => a.index - b.index)
   if (!first) throw new Error('a task needs the cluster masters')
-  const out: KubeObject[] = []
+  const out: Manifest[] = []
   const volumes: Volume[] = []
   const mounts: VolumeMount[] = []
   let path: string | undefined

@@ -2,12 +2,13 @@
  * The few Kubernetes shapes the manifests use, as plain JSON: no client library, so the builders
  * stay pure and the object a test validates is the object a server-side apply sends. Only the
  * fields hadoop-eco writes are listed; the schemas themselves are checked in the tests
- * (kubernetes-models).
+ * (kubernetes-models). Objects are type aliases, not interfaces, so that each one is assignable
+ * to `kube-api.ts`'s `KubeObject` (which has an index signature) without a cast.
  */
 
 export type Labels = Record<string, string>
 
-export interface OwnerReference {
+export type OwnerReference = {
   apiVersion: string
   kind: string
   name: string
@@ -15,7 +16,7 @@ export interface OwnerReference {
   controller: boolean
 }
 
-export interface ObjectMeta {
+export type ObjectMeta = {
   name: string
   namespace: string
   labels: Labels
@@ -103,14 +104,14 @@ export interface PodSpec {
   volumes: Volume[]
 }
 
-export interface Pod {
+export type Pod = {
   apiVersion: 'v1'
   kind: 'Pod'
   metadata: ObjectMeta
   spec: PodSpec
 }
 
-export interface PersistentVolumeClaim {
+export type PersistentVolumeClaim = {
   apiVersion: 'v1'
   kind: 'PersistentVolumeClaim'
   metadata: ObjectMeta
@@ -121,7 +122,7 @@ export interface PersistentVolumeClaim {
   }
 }
 
-export interface Service {
+export type Service = {
   apiVersion: 'v1'
   kind: 'Service'
   metadata: ObjectMeta
@@ -133,7 +134,7 @@ export interface Service {
   }
 }
 
-export interface ConfigMap {
+export type ConfigMap = {
   apiVersion: 'v1'
   kind: 'ConfigMap'
   metadata: ObjectMeta
@@ -141,7 +142,7 @@ export interface ConfigMap {
   binaryData?: Record<string, string>
 }
 
-export interface Secret {
+export type Secret = {
   apiVersion: 'v1'
   kind: 'Secret'
   metadata: ObjectMeta
@@ -150,7 +151,7 @@ export interface Secret {
   data: Record<string, string>
 }
 
-export interface Job {
+export type Job = {
   apiVersion: 'batch/v1'
   kind: 'Job'
   metadata: ObjectMeta
@@ -161,4 +162,4 @@ export interface Job {
   }
 }
 
-export type KubeObject = Pod | PersistentVolumeClaim | Service | ConfigMap | Secret | Job
+export type Manifest = Pod | PersistentVolumeClaim | Service | ConfigMap | Secret | Job
