@@ -60,15 +60,18 @@ interface Deployment {
   }
 }
 
-/** What the Kubernetes provider does to each resource: apply (create + patch), read back, delete. */
+/**
+ * What the Kubernetes provider does to each resource (src/providers/kubernetes/kube-api.ts): apply
+ * (create + patch), get, list by label (it polls: no watch), delete, a pod's log.
+ */
 const PROVIDER_NEEDS: Record<string, string[]> = {
-  pods: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-  persistentvolumeclaims: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-  configmaps: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  pods: ['get', 'list', 'create', 'patch', 'delete'],
+  persistentvolumeclaims: ['get', 'list', 'create', 'patch', 'delete'],
+  configmaps: ['get', 'list', 'create', 'patch', 'delete'],
   services: ['get', 'create', 'patch'],
   secrets: ['get', 'create', 'patch'],
   'pods/log': ['get'],
-  jobs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  jobs: ['get', 'list', 'create', 'patch', 'delete'],
 }
 
 describe('deploy/kubernetes', () => {
@@ -100,7 +103,7 @@ describe('deploy/kubernetes', () => {
         for (const v of r.verbs) granted.set(res, new Set([...(granted.get(res) ?? []), v]))
         expect(r.apiGroups).toEqual([res === 'jobs' ? 'batch' : ''])
       }
-      for (const v of r.verbs) expect(['get', 'list', 'watch', 'create', 'patch', 'delete']).toContain(v)
+      for (const v of r.verbs) expect(['get', 'list', 'create', 'patch', 'delete']).toContain(v)
     }
     expect(granted.has('pods/exec')).toBe(false)
     // Secrets are read back by name: listing them would expose every Secret of the namespace.
