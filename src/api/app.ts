@@ -91,6 +91,7 @@ const SECRET_HEADERS = new Set([
   'credential-secret',
   'hadoop-eco-api-key',
   'authorization',
+  'x-csrf-token',
   'cookie',
   'proxy-authorization',
 ])
@@ -308,7 +309,6 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     objectRoutes(scope, {
       objects: deps.objects,
       credentials: deps.credentials,
-      sessions,
       idempotency,
       limits: deps.limits,
     }),

@@ -40,6 +40,8 @@ export const CREDENTIALS: Record<string, string[]>[] = [
   { ConsoleSession: [] },
 ]
 export const CONSOLE_SESSION: Record<string, string[]>[] = [{ ConsoleSession: [] }]
+/** The credential headers only: the object routes do not take the console's cookie. */
+export const CREDENTIAL_HEADERS: Record<string, string[]>[] = [{ CredentialId: [], CredentialSecret: [] }]
 export const ADMIN_TOKEN = [{ AdminToken: [] }]
 
 /**

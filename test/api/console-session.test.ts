@@ -179,7 +179,7 @@ describe('console session (DESIGN section 13)', () => {
     expect((await api(s).list('name=csrf-probe')).json().totalElements).toBe(1)
   })
 
-  it('guards every mutation route group with the CSRF token: clusters, job clusters and objects', async () => {
+  it('guards every mutation route group with the CSRF token; the object routes take no cookie at all', async () => {
     const id = await createCluster(s, { name: 'csrf-groups' })
     const { cookie, csrf } = await signedIn(inject)
     const cases: [string, string, unknown][] = [
@@ -189,9 +189,6 @@ describe('console session (DESIGN section 13)', () => {
       ['POST', `${BASE}/${id}/api-key`, undefined],
       ['DELETE', `${BASE}/${id}/api-key`, undefined],
       ['POST', `${BASE}/${id}`, {}],
-      ['PUT', '/v1/_/console-bucket/a.txt', 'hello'],
-      ['PUT', '/v1/_/console-bucket', undefined],
-      ['DELETE', '/v1/_/console-bucket', undefined],
     ]
     for (const [method, url, payload] of cases) {
       const res = await inject({
@@ -207,16 +204,36 @@ describe('console session (DESIGN section 13)', () => {
     const missing = await inject({ method: 'GET', url: '/v1/_/console-bucket', headers: s.headers })
     expect(missing.statusCode).toBe(404)
 
-    // with the token, the object routes work through the cookie too
+    // The object routes ignore the cookie, token or not: an object is whatever a user of the
+    // project uploaded, an HTML page included, and must not run with someone's session.
+    for (const [method, url, payload] of [
+      ['PUT', '/v1/_/console-bucket/a.html', '<script>alert(1)</script>'],
+      ['PUT', '/v1/_/console-bucket', undefined],
+      ['GET', '/v1/_/console-bucket', undefined],
+      ['DELETE', '/v1/_/console-bucket', undefined],
+    ] as const) {
+      const res = await inject({
+        method,
+        url,
+        headers: { ...cookie, 'x-csrf-token': csrf, 'content-type': 'text/html' },
+        ...(payload === undefined ? {} : { payload }),
+      })
+      expectError(res, 401, 'UNAUTHORIZED')
+    }
+    // With the headers, an HTML object is served so that a browser neither sniffs nor runs it.
     const put = await inject({
       method: 'PUT',
-      url: '/v1/_/console-bucket/a.txt',
-      headers: { ...cookie, 'x-csrf-token': csrf, 'content-type': 'text/plain' },
-      payload: 'hello',
+      url: '/v1/_/console-bucket/a.html',
+      headers: { ...s.headers, 'content-type': 'text/html' },
+      payload: '<script>alert(1)</script>',
     })
     expect(put.statusCode, put.body).toBe(201)
-    const got = await inject({ method: 'GET', url: '/v1/_/console-bucket/a.txt', headers: cookie })
-    expect(got.body).toBe('hello')
+    for (const method of ['GET', 'HEAD'] as const) {
+      const got = await inject({ method, url: '/v1/_/console-bucket/a.html', headers: s.headers })
+      expect(got.statusCode).toBe(200)
+      expect(got.headers['x-content-type-options']).toBe('nosniff')
+      expect(got.headers['content-security-policy']).toBe("default-src 'none'; sandbox")
+    }
     // the job-cluster key route answers as it does today (this cluster cannot have a key)
     const key = await inject({
       method: 'POST',
@@ -232,6 +249,14 @@ describe('console session (DESIGN section 13)', () => {
       payload: {},
     })
     expectError(rerun, 401, 'API_KEY_REQUIRED')
+  })
+
+  it('takes no session when the request carries two session cookies (one planted by someone else)', async () => {
+    const mine = await signedIn(inject)
+    const theirs = await signedIn(inject, 'other-id', 'other-secret-1234')
+    const both = `${theirs.cookie.cookie}; ${mine.cookie.cookie}`
+    expectError(await inject({ method: 'GET', url: BASE, headers: { cookie: both } }), 401, 'UNAUTHORIZED')
+    expect((await inject({ method: 'GET', url: BASE, headers: mine.cookie })).statusCode).toBe(200)
   })
 
   it('lets header credentials win over a cookie, without a CSRF token', async () => {
@@ -348,10 +373,13 @@ describe('console session (DESIGN section 13)', () => {
     expect(ops.get!.security).toEqual([{ [cookieKey]: [] }])
     expect(ops.delete!.security).toEqual([{ [cookieKey]: [] }])
     expect(ops.post!.security).toEqual([])
-    // every credential-authenticated route accepts the cookie as the alternative to the headers
-    for (const path of [BASE, `${BASE}/{clusterId}/api-key`, '/v1/{projectId}/{bucket}/{*}'])
+    // the cluster and job-cluster routes accept the cookie as the alternative to the headers
+    for (const path of [BASE, `${BASE}/{clusterId}/api-key`])
       for (const op of Object.values(doc.paths[path]!))
         expect(op.security, path).toEqual(expect.arrayContaining([{ [cookieKey]: [] }]))
+    // the object routes do not
+    for (const op of Object.values(doc.paths['/v1/{projectId}/{bucket}/{*}']!))
+      expect(op.security).not.toEqual(expect.arrayContaining([{ [cookieKey]: [] }]))
     // the console's files are not API
     expect(Object.keys(doc.paths).filter((p) => p === '/' || p.startsWith('/console'))).toEqual([])
   })

@@ -14,8 +14,12 @@ declare module 'fastify' {
 
 export interface AuthDeps {
   credentials: Pick<CredentialService, 'authenticate' | 'authenticateCached'>
-  /** The web console's sessions: the `hadoop_eco_session` cookie authenticates like the headers. */
-  sessions: Pick<ConsoleSessionService, 'resume' | 'idleMs'>
+  /**
+   * The web console's sessions: the `hadoop_eco_session` cookie authenticates like the headers.
+   * Left out where a browser must not ride on the cookie (the object routes: an object can be
+   * an HTML page that would run with the session).
+   */
+  sessions?: Pick<ConsoleSessionService, 'resume' | 'idleMs'>
   limits: AbuseLimits
 }
 
@@ -51,7 +55,7 @@ export const registerAuthentication = (app: FastifyInstance, { credentials, sess
       req.caller = caller
       done()
     }
-    if (id === undefined && secret === undefined) {
+    if (sessions && id === undefined && secret === undefined) {
       const token = sessionToken(req)
       if (token !== undefined) {
         // An unknown or ended session does not count as a failed guess: the token has 256

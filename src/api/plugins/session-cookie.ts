@@ -6,18 +6,21 @@ import { SESSION_COOKIE } from '../../services/console-sessions.js'
 /**
  * The web console's session cookie (DESIGN section 13), read on every request that has no
  * credential headers, so read without a general cookie parser: the value is a base64url token,
- * never encoded. The first one wins, as the most specific path comes first.
+ * never encoded. The server sets one, for path /: two mean someone planted another (from a
+ * sibling domain, or over plain http) to make the browser work in their session, so neither
+ * is taken.
  */
 export const sessionToken = (req: FastifyRequest): string | undefined => {
   const header = req.headers.cookie
   if (!header) return undefined
+  let found: string | undefined
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue
-    const value = part.slice(eq + 1).trim()
-    return value === '' ? undefined : value
+    if (found !== undefined) return undefined
+    found = part.slice(eq + 1).trim()
   }
-  return undefined
+  return found === '' ? undefined : found
 }
 
 /**

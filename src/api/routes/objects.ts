@@ -3,11 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppError } from '../../domain/errors.js'
-import type { ConsoleSessionService } from '../../services/console-sessions.js'
 import type { CredentialService } from '../../services/credentials.js'
 import { MAX_LIST_LIMIT, toEntry, type ObjectInfo, type ObjectService } from '../../services/objects.js'
 import { ErrorBodySchema, ObjectEntrySchema, ObjectListSchema } from '../../wire/schemas.js'
-import { CREDENTIALS } from '../openapi.js'
+import { CREDENTIAL_HEADERS } from '../openapi.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import type { Idempotency } from '../plugins/idempotency.js'
 import type { AbuseLimits } from '../plugins/rate-limit.js'
@@ -16,7 +15,6 @@ import { parsedByDomain } from '../plugins/validation.js'
 export interface ObjectRouteDeps {
   objects: ObjectService
   credentials: CredentialService
-  sessions: ConsoleSessionService
   idempotency: Idempotency
   limits: AbuseLimits
 }
@@ -74,11 +72,17 @@ const versionHeaders = (reply: FastifyReply, info: ObjectInfo) => {
   return reply
 }
 
-/** What GET and HEAD answer about an object, as Swift does. */
+/**
+ * What GET and HEAD answer about an object, as Swift does; and, since any user of the project
+ * chooses its content type, a browser that opens one neither sniffs it nor runs it as a page of
+ * this origin.
+ */
 const objectHeaders = (reply: FastifyReply, info: ObjectInfo) =>
   versionHeaders(reply, info)
     .header('content-length', String(info.bytes))
     .header('content-type', info.contentType ?? 'application/octet-stream')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'; sandbox")
 
 /**
  * The embedded object store over HTTP, Swift-style (DESIGN section 8), so users and cluster nodes
@@ -87,9 +91,11 @@ const objectHeaders = (reply: FastifyReply, info: ObjectInfo) =>
  * unread: the app's 1 MiB JSON limit does not apply here, HADOOP_ECO_OBJECT_MAX_BYTES does.
  */
 export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps) => {
-  const { objects, credentials, sessions, idempotency, limits } = deps
+  const { objects, credentials, idempotency, limits } = deps
   const app = scope.withTypeProvider<TypeBoxTypeProvider>()
-  registerAuthentication(scope, { credentials, sessions, limits })
+  // No console cookie here: the console never reads objects, and an object served with the
+  // session could be an HTML page running as the signed-in user.
+  registerAuthentication(scope, { credentials, limits })
   // In this scope only: every body is a raw stream, whatever its Content-Type (or none).
   scope.removeAllContentTypeParsers()
   scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
@@ -120,7 +126,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
         description:
           'Creates the bucket if it does not exist (a convenience: Swift wants a container PUT first). ' +
           'The object appears whole or not at all.',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: objectParams,
         response: { 201: ObjectEntrySchema, ...errors },
       },
@@ -179,7 +185,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Download an object (streamed)',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: objectParams,
         response: { 200: binary('The object’s bytes'), ...errors },
       },
@@ -196,7 +202,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'An object’s length, type, date and entity tag',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: objectParams,
       },
     },
@@ -211,7 +217,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Delete an object',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: objectParams,
         response: { 204: empty('Deleted'), ...errors },
       },
@@ -228,7 +234,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'List a bucket’s objects, by key',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: bucketParams,
         querystring: Type.Object({
           prefix: Type.Optional(Type.String({ description: 'Only keys that start with this' })),
@@ -249,7 +255,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Create a bucket (201; 202 when it exists)',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: bucketParams,
         response: {
           201: empty('Created'),
@@ -269,7 +275,7 @@ export const objectRoutes = async (scope: FastifyInstance, deps: ObjectRouteDeps
       schema: {
         tags,
         summary: 'Delete an empty bucket (409 while it holds objects)',
-        security: CREDENTIALS,
+        security: CREDENTIAL_HEADERS,
         params: bucketParams,
         response: { 204: empty('Deleted'), ...errors },
       },
