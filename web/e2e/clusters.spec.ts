@@ -29,10 +29,19 @@ test('create: a field error is shown beside its field, then the fixed spec creat
   await expect(nameField).toBeFocused()
 
   await nameField.fill(name)
+  const sent = page.waitForRequest(
+    (r) => r.method() === 'POST' && r.url().endsWith('/v2/hadoop-eco/clusters'),
+  )
   await page.getByRole('button', { name: 'Create cluster' }).click()
+  // The password goes Base64-encoded from its UTF-8 bytes, as the API wants it.
+  expect((await sent).postDataJSON()).toMatchObject({
+    name,
+    workerCnt: 2,
+    adminInfo: { userId: 'admin', userPw: Buffer.from('Pässw0rd!', 'utf8').toString('base64') },
+    config: { hdfsReplication: 2, hdfsBlockSize: 128 },
+  })
   await expect(page.getByRole('heading', { level: 1 })).toContainText(name)
   await expect(page).toHaveURL(/\/console\/clusters\/[0-9a-f-]{36}$/)
-  // The password went Base64-encoded (the server decodes it to check it, and never shows it).
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Running', { timeout: 30_000 })
 })
 

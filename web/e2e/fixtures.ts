@@ -32,7 +32,27 @@ export const spec = (name: string, over: Partial<CreateClusterRequest> = {}): Cr
   ...over,
 })
 
-export const test = base.extend<{ server: string; api: (who?: Credential) => HadoopEcoClient }>({
+export const test = base.extend<{
+  server: string
+  api: (who?: Credential) => HadoopEcoClient
+  cspViolations: string[]
+}>({
+  // Every page of every test: anything the Content-Security-Policy blocked fails the test (a
+  // style or script the build needs but the policy refuses would break the page quietly).
+  cspViolations: [
+    async ({ context }, use) => {
+      const seen: string[] = []
+      context.on('page', (page) => {
+        page.on('console', (msg) => {
+          if (/Content Security Policy|Refused to (load|apply|execute|connect)/i.test(msg.text()))
+            seen.push(msg.text())
+        })
+      })
+      await use(seen)
+      expect(seen, 'Content-Security-Policy violations').toEqual([])
+    },
+    { auto: true },
+  ],
   // Each project (sqlite, postgres) talks to its own server, started by global-setup.ts.
   // Playwright reads a fixture's dependencies from its first parameter's pattern: it must be one.
   // eslint-disable-next-line no-empty-pattern

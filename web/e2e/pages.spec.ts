@@ -84,10 +84,22 @@ for (const width of [1280, 390]) {
       await expect(page.getByRole('dialog')).toBeVisible()
       await visit('scale-in-dialog')
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click()
+      await page.getByRole('button', { name: 'Delete' }).click()
+      await expect(page.getByRole('dialog')).toBeVisible()
+      await visit('delete-dialog')
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click()
+
+      await page.goto('/console/clusters/00000000-0000-4000-8000-000000000000')
+      await expect(page.getByRole('heading', { name: 'Cluster not found' })).toBeVisible()
+      await visit('cluster-not-found')
 
       await page.goto('/console/clusters/new')
       await expect(page.getByRole('heading', { name: 'Create cluster' })).toBeVisible()
       await visit('create-cluster')
+      // The form with the server's field errors beside their fields.
+      await page.getByRole('button', { name: 'Create cluster' }).click()
+      await expect(page.getByRole('alert')).toContainText('The server refused the spec')
+      await visit('create-cluster-errors')
 
       await page.getByRole('link', { name: 'Admin' }).click()
       await page.getByLabel('Admin token').fill(ADMIN_TOKEN)

@@ -107,3 +107,40 @@ test('a page whose parts are gone after a new build says to reload', async ({ pa
   await page.getByRole('button', { name: 'Try again' }).click()
   await expect(page.getByRole('heading', { name: 'Create cluster' })).toBeVisible()
 })
+
+test('a failed sign-out keeps the page signed in and says so', async ({ page }) => {
+  await signIn(page)
+  await page.route('**/_console/session', (route) =>
+    route.request().method() === 'DELETE' ? route.fulfill({ status: 503, body: '' }) : route.fallback(),
+  )
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page.getByRole('alert')).toContainText('Sign-out failed')
+  await expect(page.getByRole('heading', { name: 'Clusters', level: 1 })).toBeVisible()
+  expect((await page.request.get('/_console/session')).status()).toBe(200)
+})
+
+test('with no key, click or touch for the idle time, the page signs itself out', async ({ page }) => {
+  // The page's polls keep the server's session alive: inactivity is measured in the page.
+  await page.clock.install()
+  await signIn(page)
+  const { idleTimeoutMs } = await (await page.request.get('/_console/session')).json()
+  await page.clock.fastForward(idleTimeoutMs + 60_000)
+  await expect(page.getByRole('status')).toHaveText('You were signed out after a period of inactivity.')
+  expect((await page.request.get('/_console/session')).status()).toBe(401)
+})
+
+test('a page whose session was replaced by a sign-in elsewhere in the browser says so on its next change', async ({
+  page,
+}) => {
+  await signIn(page)
+  // Another tab of the same browser signs in again: the shared cookie now names a new session,
+  // while this page still holds the first one's CSRF token.
+  const again = await page.request.post('/_console/session', {
+    data: { credentialId: ALICE.id, credentialSecret: ALICE.secret },
+  })
+  expect(again.status()).toBe(201)
+  await page.getByRole('link', { name: 'New cluster' }).click()
+  await page.getByRole('button', { name: 'Create cluster' }).click()
+  await expect(page.getByRole('heading', { name: 'Sign in to Hadoop Eco' })).toBeVisible()
+  await expect(page.getByRole('status')).toContainText('signed in again elsewhere')
+})

@@ -11,15 +11,25 @@ export const client = new HadoopEcoClient({
   timeoutMs: 30_000,
 })
 
+/** Why the session is gone, as the server showed it. */
+export type SessionLoss = 'ended' | 'replaced'
+
 /** Set by the session layer: what to do when the server says the session is gone. */
-let onSessionLost: () => void = () => {}
-export const whenSessionLost = (fn: () => void) => {
+let onSessionLost: (why: SessionLoss) => void = () => {}
+export const whenSessionLost = (fn: (why: SessionLoss) => void) => {
   onSessionLost = fn
 }
 
-// A 401 from the admin API is about the admin token, not the session.
+/**
+ * A 401 UNAUTHORIZED means the session ended (other 401s, such as a re-run's missing API key,
+ * and the admin API's, which is about its token, do not). A 403 CSRF_TOKEN_INVALID means the
+ * browser's cookie now names another session (a sign-in in another tab) than the one whose token
+ * this page holds.
+ */
 const lost = (e: unknown) => {
-  if (e instanceof UnauthorizedError && !e.path.startsWith('/_admin')) onSessionLost()
+  if (!(e instanceof ApiError) || e.path.startsWith('/_admin')) return
+  if (e instanceof UnauthorizedError && e.code === 'UNAUTHORIZED') onSessionLost('ended')
+  else if (e.status === 403 && e.code === 'CSRF_TOKEN_INVALID') onSessionLost('replaced')
 }
 
 export const queryClient = new QueryClient({

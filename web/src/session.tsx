@@ -41,15 +41,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     signedIn.current = false
     setSession(null)
     setNotice(why)
+    client.admin.setToken(undefined)
     queryClient.clear()
   }, [])
 
+  const [attempt, setAttempt] = useState(0)
   useEffect(() => {
     // Several polls can fail together when the session ends: the first one says so.
-    whenSessionLost(() => {
-      if (signedIn.current) end('Your session has ended. Sign in again to continue.')
+    whenSessionLost((why) => {
+      if (!signedIn.current) return
+      end(
+        why === 'replaced'
+          ? 'This browser signed in again elsewhere, so this page’s session is no longer the current one. Sign in to continue.'
+          : 'Your session has ended. Sign in again to continue.',
+      )
     })
     let live = true
+    setStartError(undefined)
     client.session.current().then(
       (s) => {
         if (!live) return
@@ -65,7 +73,34 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => {
       live = false
     }
-  }, [end])
+  }, [end, attempt])
+
+  // The page polls, and every poll keeps the server's session alive: inactivity is the user's,
+  // so the page itself signs out after the idle time with no key, click or touch.
+  useEffect(() => {
+    if (!session) return
+    let last = Date.now()
+    const touch = () => {
+      last = Date.now()
+    }
+    const events = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const
+    for (const e of events) window.addEventListener(e, touch, { passive: true })
+    const timer = window.setInterval(
+      () => {
+        if (Date.now() - last < session.idleTimeoutMs) return
+        signedIn.current = false
+        client.session.signOut().then(
+          () => end('You were signed out after a period of inactivity.'),
+          () => end('You were signed out after a period of inactivity.'),
+        )
+      },
+      Math.min(30_000, Math.max(1000, session.idleTimeoutMs / 10)),
+    )
+    return () => {
+      for (const e of events) window.removeEventListener(e, touch)
+      window.clearInterval(timer)
+    }
+  }, [session, end])
 
   const signIn = useCallback(async (credentialId: string, credentialSecret: string) => {
     const s = await client.session.signIn({ credentialId, credentialSecret })
@@ -74,13 +109,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(s)
   }, [])
 
+  // Signed out only when the server says so (or says the session was gone already): a failed
+  // sign-out keeps the page as it is and says why, since a reload would still be signed in.
   const signOut = useCallback(async () => {
-    signedIn.current = false
     try {
       await client.session.signOut()
-    } finally {
-      end('You have signed out.')
+    } catch (e) {
+      if (!(e instanceof UnauthorizedError)) throw e
     }
+    end('You have signed out.')
   }, [end])
 
   const value = useMemo(() => ({ session, notice, signIn, signOut }), [session, notice, signIn, signOut])
@@ -88,7 +125,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return (
       <main className="page narrow">
         <h1>Hadoop Eco</h1>
-        <ErrorAlert title="The server could not be reached">{errorText(startError)}</ErrorAlert>
+        <ErrorAlert title="The server could not be reached" onRetry={() => setAttempt((n) => n + 1)}>
+          {errorText(startError)}
+        </ErrorAlert>
       </main>
     )
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>

@@ -81,6 +81,18 @@ describe('the create form and the API body', () => {
     expect(formField('workerCnt')).toBe('workerCnt')
   })
 
+  it('a Base64 field of a file that is not Base64 of UTF-8 text is refused, naming the field', () => {
+    expect(() => fromRequest({ adminInfo: { userPw: 'plain secret' } })).toThrow(
+      /adminInfo\.userPw is not Base64/,
+    )
+    const latin1 = Buffer.from([0xe9, 0x74, 0xe9]).toString('base64')
+    expect(() => fromRequest({ config: { userScript: latin1 } })).toThrow(
+      /config\.userScript is not Base64 of UTF-8/,
+    )
+    // Line breaks as base64(1) prints them are fine.
+    expect(fromRequest({ config: { configText: 'e30=\n' } }).config.configText).toBe('{}')
+  })
+
   it('a file that is not one JSON object is refused with a reason', () => {
     expect(() => fromRequest([1, 2])).toThrow(/one JSON object/)
   })

@@ -109,6 +109,23 @@ export const fromBase64 = (b64: string): string => {
   }
 }
 
+/**
+ * A Base64 field of a spec file, as text for the form. A value that is not Base64 of UTF-8
+ * text cannot be shown and sent back unchanged, so the file is refused, naming the field.
+ */
+const decodeField = (field: string, value: unknown): string => {
+  if (value === undefined || value === null || value === '') return ''
+  const clean = String(value).replace(/\s+/g, '')
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0)
+    throw new Error(`${field} is not Base64: the API takes it Base64-encoded`)
+  try {
+    const bin = atob(clean)
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)))
+  } catch {
+    throw new Error(`${field} is not Base64 of UTF-8 text, so the form cannot show it`)
+  }
+}
+
 /** A number field: what the user typed, as a number when it is one (else the text, for the server to refuse). */
 const num = (s: string): number | string | undefined => {
   const t = s.trim()
@@ -228,13 +245,13 @@ export const fromRequest = (input: unknown): SpecForm => {
     securityGroupName: text(b.securityGroupName),
     vpcId: text(b.vpcId),
     subnetId: text(b.subnetId),
-    adminInfo: { userId: text(admin.userId), userPw: admin.userPw ? fromBase64(String(admin.userPw)) : '' },
+    adminInfo: { userId: text(admin.userId), userPw: decodeField('adminInfo.userPw', admin.userPw) },
     config: {
       hdfsReplication: pick(cfg.hdfsReplication, ''),
       hdfsBlockSize: pick(cfg.hdfsBlockSize ?? cfg.BlockSize, ''),
-      configText: cfg.configText ? fromBase64(String(cfg.configText)) : '',
+      configText: decodeField('config.configText', cfg.configText),
       configFileUrl: text(cfg.configFileUrl ?? cfg.fileUrl),
-      userScript: cfg.userScript ? fromBase64(String(cfg.userScript)) : '',
+      userScript: decodeField('config.userScript', cfg.userScript),
       userScriptFileUrl: text(cfg.userScriptFileUrl),
     },
     userTask: {
@@ -251,7 +268,7 @@ export const fromRequest = (input: unknown): SpecForm => {
       objectId: text(hive.objectId),
       dbName: text(hive.dbName),
       userId: text(hive.userId),
-      userPw: hive.userPw ? fromBase64(String(hive.userPw)) : '',
+      userPw: decodeField('hiveDbInfo.userPw', hive.userPw),
     },
     dataCatalogInfo: { catalogId: text(catalog.catalogId) },
     redisInfo: {

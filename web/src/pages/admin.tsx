@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { ApiError, UnauthorizedError, type NewFault } from '../../../src/sdk/index.js'
 import { client, errorText } from '../api.js'
@@ -13,6 +13,8 @@ const FAULTS = ['provisionFailure', 'installFailure', 'taskFailure', 'apiError']
  */
 export default function AdminPage() {
   const [token, setToken] = useState<string>()
+  // Leaving the page forgets the token too.
+  useEffect(() => () => client.admin.setToken(undefined), [])
   return (
     <>
       <h1>Admin</h1>

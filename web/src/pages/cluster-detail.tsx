@@ -1,5 +1,5 @@
-import { useState, type ReactNode } from 'react'
-import { useQuery } from '@tanstack/react-query'
+import { useEffect, useState, type ReactNode } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router'
 import { isTerminatedStatus, NotFoundError, type Cluster } from '../../../src/sdk/index.js'
 import { client, errorText } from '../api.js'
@@ -24,11 +24,20 @@ export default function ClusterDetailPage() {
   const q = useQuery({
     queryKey: ['cluster', id],
     queryFn: ({ signal }) => client.clusters.get(id, { signal }),
+    // No poll once it can no longer change, nor after an error (a 404 stays a 404; the page
+    // offers to try again).
     refetchInterval: (query) => {
       const s = query.state.data?.status
-      return s && isTerminatedStatus(s) ? false : DETAIL_POLL_MS
+      return query.state.status === 'error' || (s && isTerminatedStatus(s)) ? false : DETAIL_POLL_MS
     },
   })
+  // The panels stop polling when the cluster ends: one last look shows how it ended.
+  const status = q.data?.status
+  const qc = useQueryClient()
+  useEffect(() => {
+    if (!status || !isTerminatedStatus(status)) return
+    for (const key of ['events', 'vms', 'tasks']) void qc.invalidateQueries({ queryKey: [key, id] })
+  }, [status, id, qc])
 
   if (q.isPending) return <Loading what="the cluster" />
   if (q.isError)
@@ -47,6 +56,7 @@ export default function ClusterDetailPage() {
 
   const c = q.data
   const ended = isTerminatedStatus(c.status)
+  const scalable = c.status === 'Running' && c.isScalable
   return (
     <>
       <p className="crumbs">
@@ -57,10 +67,20 @@ export default function ClusterDetailPage() {
           {c.name} <StatusBadge status={c.status} />
         </h1>
         <div className="actions">
-          <button type="button" disabled={ended} onClick={() => setDialog('scale-out')}>
+          <button
+            type="button"
+            disabled={!scalable}
+            title={scalable ? undefined : 'Only a Running cluster can be scaled'}
+            onClick={() => setDialog('scale-out')}
+          >
             Scale out
           </button>
-          <button type="button" disabled={ended} onClick={() => setDialog('scale-in')}>
+          <button
+            type="button"
+            disabled={!scalable}
+            title={scalable ? undefined : 'Only a Running cluster can be scaled'}
+            onClick={() => setDialog('scale-in')}
+          >
             Scale in
           </button>
           <button

@@ -42,9 +42,13 @@ export default function CreateClusterPage() {
       if (!(e instanceof BadRequestError)) return
       const rest: FieldError[] = []
       let first: string | undefined
+      // Only fields on the screen can show an error; the task's fields are there with a task type.
+      const shown = (name: string) =>
+        FIELDS.has(name) &&
+        (!name.startsWith('userTask.') || name === 'userTask.type' || !!getValues('userTask.type'))
       for (const f of e.errors) {
         const name = formField(f.field)
-        if (FIELDS.has(name)) {
+        if (shown(name)) {
           setError(name as FieldPath<SpecForm>, { type: 'server', message: f.message })
           first ??= name
         } else rest.push(f)
@@ -118,10 +122,24 @@ export default function CreateClusterPage() {
     )
   const check = (name: FieldPath<SpecForm>, label: string) => {
     const id = `f-${name}`
+    const message = err(name)
     return (
-      <div className="field checkbox">
-        <input id={id} type="checkbox" {...register(name)} />
-        <label htmlFor={id}>{label}</label>
+      <div className="field">
+        <div className="checkbox">
+          <input
+            id={id}
+            type="checkbox"
+            {...register(name)}
+            aria-invalid={message ? true : undefined}
+            aria-describedby={message ? `${id}-error` : undefined}
+          />
+          <label htmlFor={id}>{label}</label>
+        </div>
+        {message ? (
+          <p id={`${id}-error`} className="field-error">
+            {message}
+          </p>
+        ) : null}
       </div>
     )
   }
@@ -293,14 +311,12 @@ export default function CreateClusterPage() {
           {text('hiveDbInfo.userPw', 'Hive DB password', 'Sent Base64-encoded.', 'password')}
           {text('dataCatalogInfo.catalogId', 'Data catalog ID')}
         </fieldset>
-        {watch('clusterType') === 'dataflow' ? (
-          <fieldset>
-            <legend>Redis (dataflow only)</legend>
-            {text('redisInfo.objectId', 'Redis object ID')}
-            {number('redisInfo.dbIdSupersetCelery', 'Superset Celery DB ID', '0 to 15; default 0.')}
-            {number('redisInfo.dbIdSupersetResults', 'Superset results DB ID', '0 to 15; default 1.')}
-          </fieldset>
-        ) : null}
+        <fieldset>
+          <legend>Redis (dataflow only)</legend>
+          {text('redisInfo.objectId', 'Redis object ID')}
+          {number('redisInfo.dbIdSupersetCelery', 'Superset Celery DB ID', '0 to 15; default 0.')}
+          {number('redisInfo.dbIdSupersetResults', 'Superset results DB ID', '0 to 15; default 1.')}
+        </fieldset>
         <div className="actions left">
           <button type="submit" disabled={create.isPending}>
             {create.isPending ? 'Creating…' : 'Create cluster'}

@@ -147,9 +147,17 @@ function RequestStatus({
   const q = useQuery({
     queryKey: ['request', clusterId, run.requestId],
     queryFn: ({ signal }) => client.clusters.requests.get(clusterId, run.requestId, { apiKey }, { signal }),
+    // Until it ends; not after an error (a revoked key would be refused, and counted, every time).
     refetchInterval: (query) =>
-      query.state.data && query.state.data.requestStatus !== 'Processing' ? false : 2000,
+      query.state.status === 'error' || (query.state.data && query.state.data.requestStatus !== 'Processing')
+        ? false
+        : 2000,
+    retry: false,
   })
+  if (q.isError)
+    return (
+      <ErrorAlert title={`Request ${run.requestId} could not be followed`}>{errorText(q.error)}</ErrorAlert>
+    )
   return (
     <p role="status">
       Request <code>{run.requestId}</code>: <strong>{q.data?.requestStatus ?? 'Processing'}</strong>

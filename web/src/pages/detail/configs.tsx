@@ -25,6 +25,7 @@ export function ConfigsPanel({ clusterId }: { clusterId: string }) {
       {(['master', 'worker'] as const).map((role) => (
         <div key={role}>
           <h3>{role === 'master' ? 'Master nodes' : 'Worker nodes'}</h3>
+          {q.data[role].length === 0 ? <p className="muted">No files.</p> : null}
           {q.data[role].map((f) => (
             <details key={f.path}>
               <summary>

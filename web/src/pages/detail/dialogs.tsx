@@ -40,12 +40,11 @@ export function ScaleDialog({
     e.preventDefault()
     m.mutate(Number(count))
   }
-  // The API's field error (scaleCnt) belongs beside the Count field; anything else above the form.
+  // The API's error about the count (field scaleCnt) belongs beside the Count field; anything
+  // else (the cluster is busy, the server failed) above the buttons.
   const fieldError =
-    m.error instanceof ApiError
-      ? (m.error.errors.find((f) => f.field === 'scaleCnt')?.message ?? errorText(m.error))
-      : undefined
-  const otherError = m.error && !(m.error instanceof ApiError) ? errorText(m.error) : undefined
+    m.error instanceof ApiError ? m.error.errors.find((f) => f.field === 'scaleCnt')?.message : undefined
+  const otherError = m.error && fieldError === undefined ? errorText(m.error) : undefined
   return (
     <Dialog open={open} title={`${verb}: ${cluster.name}`} onClose={close}>
       <form onSubmit={submit} className="stack">
