@@ -36,6 +36,8 @@ for (const width of [1280, 390]) {
     test.use({ viewport: { width, height: width === 390 ? 844 : 800 } })
 
     test('every page: accessible, fits the screen, screenshot', async ({ page, api }, info) => {
+      // Nine pages and dialogs, each checked by axe: minutes on a loaded two-core machine.
+      test.setTimeout(240_000)
       const shoot = async (name: string) => {
         const path = shots ? `${shots}${name}-${width}.png` : info.outputPath(`${name}-${width}.png`)
         if (shots) mkdirSync(shots, { recursive: true })
