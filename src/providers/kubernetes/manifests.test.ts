@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -762,6 +762,23 @@ describe('kubernetes manifests: jobs', () => {
 
   it('a task file too large for a ConfigMap is refused, terminally', () => {
     expect(() => sparkTask(new Uint8Array(1_000_001))).toThrow(TerminalProviderError)
+  })
+})
+
+describe('kubernetes manifests: purity', () => {
+  it('the builders import no client library, no I/O and not the API layer', () => {
+    const all: string[] = []
+    for (const file of ['manifests.ts', 'names.ts', 'types.ts']) {
+      const source = readFileSync(join(import.meta.dirname, file), 'utf8')
+      const imports = [...source.matchAll(/^import [\s\S]*? from '([^']+)'/gm)].map((m) => m[1])
+      for (const i of imports)
+        expect(['node:crypto', 'node:path'].includes(i!) || /^\.\.?\//.test(i!), `${file}: ${i}`).toBe(true)
+      for (const i of imports) expect(i, file).not.toMatch(/kube-api|client-node|node:fs|node:net|node:http/)
+      all.push(...imports.map((i) => `${file}: ${i}`))
+    }
+    // The parse found them, multi-line imports included.
+    expect(all).toContain('manifests.ts: ./types.js')
+    expect(all).toContain('manifests.ts: ../../domain/plans.js')
   })
 })
 
