@@ -67,22 +67,17 @@ export default function ClusterDetailPage() {
           {c.name} <StatusBadge status={c.status} />
         </h1>
         <div className="actions">
-          <button
-            type="button"
-            disabled={!scalable}
-            title={scalable ? undefined : 'Only a Running cluster can be scaled'}
-            onClick={() => setDialog('scale-out')}
-          >
-            Scale out
-          </button>
-          <button
-            type="button"
-            disabled={!scalable}
-            title={scalable ? undefined : 'Only a Running cluster can be scaled'}
-            onClick={() => setDialog('scale-in')}
-          >
-            Scale in
-          </button>
+          {(['scale-out', 'scale-in'] as const).map((d) => (
+            <button
+              key={d}
+              type="button"
+              disabled={!scalable}
+              title={scalable ? undefined : 'Only a Running cluster can be scaled'}
+              onClick={() => setDialog(d)}
+            >
+              {d === 'scale-out' ? 'Scale out' : 'Scale in'}
+            </button>
+          ))}
           <button
             type="button"
             className="danger"

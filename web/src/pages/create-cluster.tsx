@@ -23,6 +23,15 @@ const leaves = (o: object, prefix = ''): string[] =>
   )
 const FIELDS = new Set(leaves(emptySpec()))
 
+/** A field's server error, referenced by the field's aria-describedby as `{id}-error`. */
+function ErrorText({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p id={`${id}-error`} className="field-error">
+      {message}
+    </p>
+  ) : null
+}
+
 export default function CreateClusterPage() {
   const navigate = useNavigate()
   const qc = useQueryClient()
@@ -86,11 +95,7 @@ export default function CreateClusterPage() {
             {hint}
           </p>
         ) : null}
-        {message ? (
-          <p id={`${id}-error`} className="field-error">
-            {message}
-          </p>
-        ) : null}
+        <ErrorText id={id} message={message} />
       </div>
     )
   }
@@ -135,11 +140,7 @@ export default function CreateClusterPage() {
           />
           <label htmlFor={id}>{label}</label>
         </div>
-        {message ? (
-          <p id={`${id}-error`} className="field-error">
-            {message}
-          </p>
-        ) : null}
+        <ErrorText id={id} message={message} />
       </div>
     )
   }
