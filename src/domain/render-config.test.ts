@@ -756,4 +756,22 @@ describe('renderClusterConfigs (from a cluster record)', () => {
       parseXml(fileOf(ha.worker, '/etc/hadoop/conf/yarn-site.xml')).get('yarn.resourcemanager.hostname.rm3'),
     ).toBe('hadoopmst-ha-one-3')
   })
+
+  it("names a re-run's masters, whose indexes continue the last run's", () => {
+    const first = record({ isHa: true, name: 'nightly' })
+    const rerun: ClusterRecord = {
+      ...first,
+      info: { ...first.info, run: { n: 2, requestId: 'r-2', firstMasterIndex: 4, firstWorkerIndex: 3 } },
+    }
+    const core = parseXml(fileOf(renderClusterConfigs(rerun, []).worker, '/etc/hadoop/conf/core-site.xml'))
+    expect(core.get('ha.zookeeper.quorum')).toBe(
+      'hadoopmst-nightly-4:2181,hadoopmst-nightly-5:2181,hadoopmst-nightly-6:2181',
+    )
+    const single = {
+      ...record({ name: 'nightly' }),
+      info: { securityGroupIds: [], run: { n: 3, requestId: 'r-3', firstMasterIndex: 7 } },
+    }
+    const c1 = parseXml(fileOf(renderClusterConfigs(single, []).master, '/etc/hadoop/conf/core-site.xml'))
+    expect(c1.get('fs.defaultFS')).toBe('hdfs://hadoopmst-nightly-7:8020')
+  })
 })

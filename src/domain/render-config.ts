@@ -292,7 +292,11 @@ export const renderInputFor = (c: ClusterRecord, classifications: readonly Class
     clusterName: c.name,
     clusterType: c.clusterType,
     clusterVersion: s.clusterVersion,
-    masters: Array.from({ length: s.isHa ? 3 : 1 }, (_, i) => vmName(c.name, 'master', i + 1)),
+    // A job cluster's re-run boots new masters whose indexes continue the last run's (plans.ts,
+    // initialVms): the files must name those, not the first run's.
+    masters: Array.from({ length: s.isHa ? 3 : 1 }, (_, i) =>
+      vmName(c.name, 'master', (c.info.run?.firstMasterIndex ?? 1) + i),
+    ),
     masterFlavor: flavor(s.masterFlavorName),
     workerFlavor: flavor(s.workerFlavorName),
     hdfs: { replication: s.config.hdfsReplication, blockSizeMb: s.config.hdfsBlockSize },
