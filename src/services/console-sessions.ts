@@ -91,8 +91,21 @@ export const createConsoleSessionService = ({
      * Checks the credential and opens a session. The cookie's token is 256 random bits, so its
      * SHA-256 is all the database needs to find it again.
      */
-    async signIn(input: ConsoleSignIn): Promise<{ token: string; session: ConsoleSession; caller: Caller }> {
+    async signIn(
+      input: ConsoleSignIn,
+      {
+        admit = () => {},
+        replacing,
+      }: {
+        /** Throws to refuse the caller (its rate limit) before any session exists. */
+        admit?: (caller: Caller) => void
+        /** The cookie the browser sent, if any: its session ends, one browser holds one. */
+        replacing?: string
+      } = {},
+    ): Promise<{ token: string; session: ConsoleSession; caller: Caller }> {
       const caller = await credentials.authenticate(input.credentialId, input.credentialSecret)
+      admit(caller)
+      if (replacing) await store.delete(hashSecret(replacing))
       const t = now()
       // Sign-ins are rare next to requests: a good moment to forget the sessions that ended.
       await store.purgeExpired(t)

@@ -389,6 +389,33 @@ describe('console session limits', () => {
   let s: TestServer
   afterEach(() => s?.cleanup())
 
+  it('refuses a credential over its rate limit before any session is stored', async () => {
+    s = await startTestServer({ timeScale: 0, rateLimit: 2 })
+    const inject: Inject = (o) => s.app.inject(o)
+    for (let i = 0; i < 2; i++) expect((await api(s).list()).statusCode).toBe(200)
+    expectError(await signInWith(inject, 'test-id', 'test-secret-1234'), 429, 'RATE_LIMITED')
+    expect(await s.store.database.db.selectFrom('console_sessions').selectAll().execute()).toEqual([])
+  })
+
+  it('a sign-in from a browser that has a session ends that session: one browser, one session', async () => {
+    s = await startTestServer({ timeScale: 0 })
+    const inject: Inject = (o) => s.app.inject(o)
+    const first = await signedIn(inject)
+    const again = await inject({
+      method: 'POST',
+      url: '/_console/session',
+      headers: first.cookie,
+      payload: { credentialId: 'other-id', credentialSecret: 'other-secret-1234' },
+    })
+    expect(again.statusCode).toBe(201)
+    expectError(
+      await inject({ method: 'GET', url: '/_console/session', headers: first.cookie }),
+      401,
+      'UNAUTHORIZED',
+    )
+    expect(await s.store.database.db.selectFrom('console_sessions').selectAll().execute()).toHaveLength(1)
+  })
+
   it('counts a wrong sign-in towards the address failure limit, together with wrong headers', async () => {
     s = await startTestServer({ timeScale: 0, authFailureLimit: 3 })
     const inject: Inject = (o) => s.app.inject(o)

@@ -56,15 +56,24 @@ export const consoleSessionRoutes = async (scope: FastifyInstance, deps: Console
       // in parallel meet the limit while the first ones are still being checked.
       limits.authFailed(req.ip)
       let signedIn: Awaited<ReturnType<ConsoleSessionService['signIn']>>
+      let retracted = false
       try {
-        signedIn = await sessions.signIn(input)
+        signedIn = await sessions.signIn(input, {
+          // The credential is right: no failed guess. Its rate limit is checked before a
+          // session is stored, so a 429 leaves none behind.
+          admit: (caller) => {
+            limits.retractFailure(req.ip)
+            retracted = true
+            const limited = limits.perCredential(caller.credentialId)
+            if (limited) throw limited
+          },
+          replacing: sessionToken(req),
+        })
       } catch (e) {
-        if (!(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.retractFailure(req.ip)
+        // A database failure is not the client's failed guess either.
+        if (!retracted && !(e instanceof AppError && e.code === 'UNAUTHORIZED')) limits.retractFailure(req.ip)
         throw e
       }
-      limits.retractFailure(req.ip)
-      const limited = limits.perCredential(signedIn.caller.credentialId)
-      if (limited) throw limited
       setSessionCookie(reply, req, signedIn.token, sessions.idleMs)
       return reply.code(201).send(signedIn.session)
     },
