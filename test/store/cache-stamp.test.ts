@@ -79,6 +79,29 @@ describe.skipIf(TEST_BACKEND !== 'postgres')('read caches across replicas (postg
     expect((await list()).rows[0]?.status).toBe('Creating')
   })
 
+  it('keeps a list valid across commits that cannot change it, and sees the ones that can', async () => {
+    const before = await list()
+    // Names outside the filter's substring: the cached page and total still hold.
+    const other = { ...cluster(), name: `other-${n}` }
+    await b.transaction((tx) => b.clusters.insert(tx, other))
+    expect(await list()).toEqual(before)
+    // A status change to a matching cluster after that: seen.
+    const target = before.rows[0]!
+    await b.transaction((tx) => b.clusters.update(tx, target.id, { status: 'Running' }, 4_000))
+    expect((await list()).rows[0]?.status).toBe('Running')
+    // A matching create committed while an unrelated one is still open: seen once committed.
+    const late = cluster()
+    await b.transaction(async (tx) => {
+      await b.clusters.insert(tx, { ...cluster(), name: `other-${n}` })
+      expect((await list()).total).toBe(before.total)
+      await b.clusters.insert(tx, late)
+    })
+    expect((await list()).total).toBe(before.total + 1)
+    // The admin reset deletes every row: no writer_xid is left to see, the epoch moves.
+    await b.transaction((tx) => b.clusters.deleteAll(tx))
+    expect(await list()).toEqual({ rows: [], total: 0 })
+  })
+
   it('answers concurrent transactions of one replica after their shared commit, each on its own', async () => {
     const ok = cluster()
     const dup = { ...cluster(), name: ok.name }

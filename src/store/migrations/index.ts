@@ -283,5 +283,39 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => {
         )
       },
     },
+    '0010_name_trigram_without_pending_list': {
+      // GIN's fast update parks new entries in a pending list that every search reads whole
+      // until a vacuum merges it: after 100,000 creates a filtered count took 8 ms instead of
+      // 1.4 ms. Each insert now updates the index itself, and searches stay as fast as the
+      // index.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return
+        await sql`do $$ begin
+          if exists (select 1 from pg_class where relname = 'clusters_name_trgm') then
+            alter index clusters_name_trgm set (fastupdate = off);
+            perform gin_clean_pending_list('clusters_name_trgm'::regclass);
+          end if;
+        end $$`.execute(db)
+      },
+    },
+    '0011_clusters_writer_xid': {
+      // PostgreSQL: which transaction last wrote each cluster row, so a cached list can ask
+      // "which of this project's clusters changed since my snapshot?" through an index and
+      // stay valid when none of them can touch it (a create with a name outside its filter).
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return
+        await sql`alter table clusters add column writer_xid bigint not null default (pg_current_xact_id()::text::bigint)`.execute(
+          db,
+        )
+        await sql`create index clusters_project_writer on clusters (project, writer_xid)`.execute(db)
+        await sql`create function clusters_writer_xid() returns trigger language plpgsql as $$
+          begin
+            new.writer_xid := pg_current_xact_id()::text::bigint;
+            return new;
+          end $$`.execute(db)
+        await sql`create trigger clusters_writer_xid before update on clusters
+          for each row execute function clusters_writer_xid()`.execute(db)
+      },
+    },
   }
 }
