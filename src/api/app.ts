@@ -7,7 +7,6 @@ import Fastify, {
   type FastifyServerOptions,
   type HookHandlerDoneFunction,
 } from 'fastify'
-import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { createServer as createHttpServer, type RequestListener } from 'node:http'
@@ -258,8 +257,6 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
   registerMetrics(app, deps.metrics)
-  // Sets the session cookie; reading it is plugins/session-cookie.ts's, only where needed.
-  await app.register(cookie, { hook: false })
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger())
   app.get('/healthz', { schema: { tags: ['operations'] } }, () => ({ status: 'ok' }))

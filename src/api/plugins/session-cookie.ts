@@ -1,6 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-// reply.setCookie: @fastify/cookie is registered by app.ts.
-import type {} from '@fastify/cookie'
 import { SESSION_COOKIE } from '../../services/console-sessions.js'
 
 /**
@@ -27,19 +25,22 @@ export const sessionToken = (req: FastifyRequest): string | undefined => {
  * HttpOnly: page scripts never see it (an injected script cannot steal it). SameSite=Strict:
  * the browser sends it only with requests this site starts, the first defence against forged
  * requests (the CSRF token is the second). Secure when the request came over https, so a
- * plain-http deployment on a LAN still works.
+ * plain-http deployment on a LAN still works. The value is base64url: nothing to encode.
  */
-const attributes = (req: FastifyRequest, maxAge: number) => ({
-  path: '/',
-  httpOnly: true,
-  sameSite: 'strict' as const,
-  secure: req.protocol === 'https',
-  maxAge,
-})
+const serialize = (req: FastifyRequest, value: string, maxAgeSeconds: number): string =>
+  [
+    `${SESSION_COOKIE}=${value}`,
+    'Path=/',
+    `Max-Age=${maxAgeSeconds}`,
+    ...(maxAgeSeconds === 0 ? ['Expires=Thu, 01 Jan 1970 00:00:00 GMT'] : []),
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(req.protocol === 'https' ? ['Secure'] : []),
+  ].join('; ')
 
 /** Sets (or renews) the cookie so the browser keeps it exactly as long as the server does. */
 export const setSessionCookie = (reply: FastifyReply, req: FastifyRequest, token: string, idleMs: number) =>
-  reply.setCookie(SESSION_COOKIE, token, attributes(req, Math.ceil(idleMs / 1000)))
+  reply.header('set-cookie', serialize(req, token, Math.ceil(idleMs / 1000)))
 
 export const clearSessionCookie = (reply: FastifyReply, req: FastifyRequest) =>
-  reply.setCookie(SESSION_COOKIE, '', attributes(req, 0))
+  reply.header('set-cookie', serialize(req, '', 0))
