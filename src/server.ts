@@ -120,12 +120,15 @@ export const createServer = async (
   purgeTimer.unref()
   // The history of clusters that ended long ago (store/retention.ts), hourly and once after
   // start-up, in the background: it never holds up the start.
+  let stopping = false
   const purgeHistory = () =>
     config.retentionDays > 0
-      ? store.retention.purge(now() - config.retentionDays * DAY_MS).catch((e: unknown) => {
-          logger.warn({ err: e }, 'history purge failed')
-          return 0
-        })
+      ? store.retention
+          .purge(now() - config.retentionDays * DAY_MS, 500, () => stopping)
+          .catch((e: unknown) => {
+            logger.warn({ err: e }, 'history purge failed')
+            return 0
+          })
       : Promise.resolve(0)
   let historyPurge = purgeHistory()
   const historyTimer = setInterval(
@@ -252,6 +255,7 @@ export const createServer = async (
       (closing ??= (async () => {
         clearInterval(purgeTimer)
         clearInterval(historyTimer)
+        stopping = true
         clearInterval(logFlush)
         await app.close()
         await reconciler.stop()
