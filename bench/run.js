@@ -1,8 +1,9 @@
-// npm run bench [api|reconciler|postgres|compare|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
+// npm run bench [api|reconciler|postgres|compare|million|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { freePort, load, pgDatabase, rssMb, sleep, spawnNode, summary, waitHttp, ROOT } from './lib.js'
 import { objects } from './objects.js'
 import { render } from './render.js'
@@ -310,6 +311,80 @@ const compare = async () => {
   return out
 }
 
+/**
+ * A million clusters in one project (BENCH_MILLION to change the count), on each back-end:
+ * the bulk seed's time, the server's start (spawn to a healthy answer, migrations done) and its
+ * RSS, GET one cluster and the filtered, sorted, counted list page while one client creates
+ * matching names (every list misses its cache), and the disk per cluster.
+ */
+const million = async () => {
+  const count = Number(process.env.BENCH_MILLION ?? 1_000_000)
+  const out = {}
+  for (const backend of ['sqlite', 'postgres']) {
+    const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
+    const db =
+      backend === 'postgres'
+        ? await pgDatabase(PG_URL, 'million')
+        : { url: `sqlite:${join(dir, 'million.db')}`, drop: async () => {} }
+    const t0 = Date.now()
+    const ids = await seed(db.url, { project: 'bench', count })
+    const seedMs = Date.now() - t0
+    const t1 = Date.now()
+    const srv = await startServer(dir, { HADOOP_ECO_DATABASE_URL: db.url })
+    const startMs = Date.now() - t1
+    const startRssMb = Math.round(rssMb(srv.child.pid))
+    const base = `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`
+    const getUrl = `${base}/${ids[Math.floor(count / 2)]}`
+    await load({ url: getUrl, headers, connections: 50, duration: 3 })
+    const get = summary(await load({ url: getUrl, headers, connections: 50, duration: DURATION }))
+    const listPath = `?name=-t042-&sort=status,asc&sort=createdAt,desc&size=20&page=3`
+    const check = await (await fetch(`${base}${listPath}`, { headers })).json()
+    let m = 0
+    const [list, writes] = await Promise.all([
+      load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
+      load({
+        url: base,
+        method: 'POST',
+        headers,
+        connections: 1,
+        duration: DURATION,
+        requests: [
+          { setupRequest: (req) => ({ ...req, body: createBody(`m${(m++).toString(36)}-t042-x`) }) },
+        ],
+      }).then(summary),
+    ])
+    const rss = Math.round(rssMb(srv.child.pid))
+    await srv.stop()
+    let bytes
+    if (backend === 'postgres') {
+      const c = new pg.Client({ connectionString: db.url })
+      await c.connect()
+      bytes = Number((await c.query('select pg_database_size(current_database()) as n')).rows[0].n)
+      await c.end()
+    } else bytes = statSync(join(dir, 'million.db')).size
+    await db.drop()
+    rmSync(dir, { recursive: true, force: true })
+    out[backend] = {
+      clusters: count,
+      seedMs,
+      startMs,
+      startRssMb,
+      getOne: get,
+      listWhileCreatingMatching: {
+        ...list,
+        totalElements: check.totalElements,
+        concurrentCreates: writes.rps,
+      },
+      rssAfterMb: rss,
+      diskBytes: bytes,
+      bytesPerCluster: Math.round(bytes / count),
+    }
+    console.log(JSON.stringify({ [backend]: out[backend] }, null, 2))
+  }
+  return out
+}
+
+if (which === 'million') results.million = await million()
 if (which === 'compare') results.compare = await compare()
 if (which === 'limits' || which === 'all') results.limits = await limits()
 if (which === 'api' || which === 'all') results.sqlite = await api('sqlite')

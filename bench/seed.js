@@ -43,7 +43,9 @@ export const seed = async (url, { project, count, startAt = Date.UTC(2026, 0, 1)
   await database.migrate()
   const spec = JSON.stringify(clusterSpec('x'))
   const ids = []
-  const BATCH = 500
+  // Multi-row inserts inside one transaction, as large as each driver's parameter limit allows
+  // (25 columns a row: PostgreSQL takes 65,535 parameters, SQLite 32,766).
+  const BATCH = database.dialect === 'postgres' ? 2000 : 1000
   await database.transaction(async (trx) => {
     for (let from = 0; from < count; from += BATCH) {
       const rows = []
