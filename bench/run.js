@@ -92,34 +92,26 @@ const api = async (backend) => {
   const list = summary(
     await load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }),
   )
-  // The cold path: the same list while one client keeps creating clusters in the project, so
-  // its revision moves and almost every list misses the cache.
-  let w = 0
-  const [listCold, writes] = await Promise.all([
-    load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
-    load({
-      url: base,
-      method: 'POST',
-      headers,
-      connections: 1,
-      duration: DURATION,
-      requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`w${(w++).toString(36)}-new`) }) }],
-    }).then(summary),
-  ])
+  // The list under 50 connections while one client keeps creating clusters named by `nameOf`.
+  const listWhileCreating = (nameOf) => {
+    let i = 0
+    return Promise.all([
+      load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
+      load({
+        url: base,
+        method: 'POST',
+        headers,
+        connections: 1,
+        duration: DURATION,
+        requests: [{ setupRequest: (req) => ({ ...req, body: createBody(nameOf((i++).toString(36))) }) }],
+      }).then(summary),
+    ])
+  }
+  // The cold path: the same list while the project keeps changing, so almost every list misses.
+  const [listCold, writes] = await listWhileCreating((k) => `w${k}-new`)
   // Truly cold on both back-ends: the creates match the list's filter, so every commit can
   // change the page (PostgreSQL's cache survives creates outside the filter, SQLite's does not).
-  let m = 0
-  const [listColdMatching, writesMatching] = await Promise.all([
-    load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
-    load({
-      url: base,
-      method: 'POST',
-      headers,
-      connections: 1,
-      duration: DURATION,
-      requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`m${(m++).toString(36)}-t042-x`) }) }],
-    }).then(summary),
-  ])
+  const [listColdMatching, writesMatching] = await listWhileCreating((k) => `m${k}-t042-x`)
   let n = 0
   const create = summary(
     await load({

@@ -188,21 +188,18 @@ interface GroupCommitOptions {
    * (SQLITE_FULL, IOERR, BUSY, NOMEM); on PostgreSQL a failed `rollback to` says the same.
    */
   inTransaction?: () => boolean
-  /** Batches open at once, each on its own connection (SQLite has one: Kysely queues them). */
-  maxInFlight?: number
 }
 
 /**
  * Group commit: transactions that arrive in the same turn of the event loop run inside one
  * database transaction, each in its own savepoint (a failing one rolls back alone), and share
- * one commit (one fsync on SQLite, one WAL flush and round trip on PostgreSQL). Each caller is
- * answered only after that commit.
+ * one commit and one fsync (SQLite; PostgreSQL runs a transaction per caller, db.ts's openPostgres).
+ * Each caller is answered only after that commit.
  */
 const createGroupCommit = (db: Kysely<Tables>, opts: GroupCommitOptions = {}) => {
-  const { onOpen, onCommit, inTransaction = () => true, maxInFlight = Infinity } = opts
+  const { onOpen, onCommit, inTransaction = () => true } = opts
   const queue: Pending[] = []
   let scheduled = false
-  let inFlight = 0
   const MAX_BATCH = 256
 
   const runBatch = (batch: Pending[]) =>
@@ -241,11 +238,9 @@ const createGroupCommit = (db: Kysely<Tables>, opts: GroupCommitOptions = {}) =>
 
   const flush = () => {
     scheduled = false
-    if (inFlight >= maxInFlight) return
     const batch = queue.splice(0, MAX_BATCH)
-    if (batch.length === 0) return
-    inFlight++
     if (queue.length > 0) schedule()
+    if (batch.length === 0) return
     const run = runBatch(batch).then(
       (outcomes) => {
         onCommit?.()
@@ -253,14 +248,10 @@ const createGroupCommit = (db: Kysely<Tables>, opts: GroupCommitOptions = {}) =>
       },
       (commitError: unknown) => batch.forEach((b) => b.reject(commitError)),
     )
-    void run.finally(() => {
-      inFlight--
-      if (queue.length > 0) schedule()
-    })
     onOpen?.(run)
   }
   const schedule = () => {
-    if (scheduled || inFlight >= maxInFlight) return
+    if (scheduled) return
     scheduled = true
     // setImmediate, not a microtask: every request parsed in this I/O phase joins the batch.
     setImmediate(flush)

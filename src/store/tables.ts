@@ -86,11 +86,6 @@ export interface IdempotencyTable {
   created_at: number
 }
 
-export interface ProjectRevisionsTable {
-  project: string
-  rev: number
-}
-
 export interface WorkTable {
   cluster_id: string
   due_at: number
@@ -184,7 +179,6 @@ export interface Tables {
   events: EventsTable
   credentials: CredentialsTable
   idempotency_keys: IdempotencyTable
-  project_revisions: ProjectRevisionsTable
   work: WorkTable
   faults: FaultsTable
   sim_ops: SimOpsTable
