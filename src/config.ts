@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { kakaoObjectStorageEndpoint } from './objects/url.js'
+import { DEFAULT_IMAGES } from './providers/kubernetes/manifests.js'
 
 /**
  * The only reader of process.env. Parsed once, checked as a whole (one error lists every bad
@@ -64,6 +65,28 @@ export interface Config {
    * this are deleted (the cluster itself stays listed). 0 keeps them forever. Default 90.
    */
   retentionDays: number
+  /**
+   * HADOOP_ECO_PROVIDER (DESIGN section 12): `simulator` (default) or `kubernetes`, whose
+   * settings are `kubernetes` (its kubeconfig comes from KUBECONFIG, ~/.kube/config or the
+   * in-cluster service account, as kubectl finds it).
+   */
+  provider: 'simulator' | 'kubernetes'
+  kubernetes: KubernetesConfig
+}
+
+export interface KubernetesConfig {
+  /** HADOOP_ECO_K8S_NAMESPACE: the one namespace every object goes in. Default `hadoop-eco`. */
+  namespace: string
+  /** HADOOP_ECO_K8S_RESOURCE_SCALE: Pod requests are the flavor times this. Default 1. */
+  resourceScale: number
+  /** HADOOP_ECO_K8S_POLL_MS: how often something under way is looked at again. Default 2000. */
+  pollMs: number
+  /** HADOOP_ECO_K8S_STORAGE_CLASS: the volumes' class; unset, the cluster's default. */
+  storageClassName: string | undefined
+  /** HADOOP_ECO_K8S_CLUSTER_DOMAIN: the cluster's DNS domain. Default `cluster.local`. */
+  clusterDomain: string
+  /** HADOOP_ECO_K8S_IMAGE_HADOOP, _HIVE, _SPARK, _ZOOKEEPER. */
+  images: { hadoop: string; hive: string; spark: string; zookeeper: string }
 }
 
 /**
@@ -174,7 +197,35 @@ export const loadConfig = (
     sessionIdleMs: num('', 'HADOOP_ECO_SESSION_IDLE_MS', 8 * 3_600_000, 1000, 30 * 86_400_000),
     consoleDir: str('', 'HADOOP_ECO_CONSOLE_DIR', '') || DEFAULT_CONSOLE_DIR,
     retentionDays: num('', 'HADOOP_ECO_RETENTION_DAYS', 90, 0, 36_500, false),
+    provider: str('provider', 'HADOOP_ECO_PROVIDER', 'simulator') as Config['provider'],
+    kubernetes: {
+      namespace: str('', 'HADOOP_ECO_K8S_NAMESPACE', 'hadoop-eco'),
+      resourceScale: num('', 'HADOOP_ECO_K8S_RESOURCE_SCALE', 1, 0.001, 1000, false),
+      pollMs: num('', 'HADOOP_ECO_K8S_POLL_MS', 2000, 10, 600_000),
+      storageClassName: str('', 'HADOOP_ECO_K8S_STORAGE_CLASS', '') || undefined,
+      clusterDomain: str('', 'HADOOP_ECO_K8S_CLUSTER_DOMAIN', 'cluster.local'),
+      images: {
+        hadoop: str('', 'HADOOP_ECO_K8S_IMAGE_HADOOP', DEFAULT_IMAGES.hadoop),
+        hive: str('', 'HADOOP_ECO_K8S_IMAGE_HIVE', DEFAULT_IMAGES.hive),
+        spark: str('', 'HADOOP_ECO_K8S_IMAGE_SPARK', DEFAULT_IMAGES.spark),
+        zookeeper: str('', 'HADOOP_ECO_K8S_IMAGE_ZOOKEEPER', DEFAULT_IMAGES.zookeeper),
+      },
+    },
   }
+  if (config.provider !== 'simulator' && config.provider !== 'kubernetes')
+    problems.push(`HADOOP_ECO_PROVIDER="${config.provider as string}": expected simulator or kubernetes`)
+  const k = config.kubernetes
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(k.namespace))
+    problems.push(`HADOOP_ECO_K8S_NAMESPACE="${k.namespace}": expected a namespace name (a DNS label)`)
+  if (k.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(k.storageClassName))
+    problems.push(`HADOOP_ECO_K8S_STORAGE_CLASS="${k.storageClassName}": expected a StorageClass name`)
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(k.clusterDomain))
+    problems.push(
+      `HADOOP_ECO_K8S_CLUSTER_DOMAIN="${k.clusterDomain}": expected a DNS domain such as cluster.local`,
+    )
+  for (const [name, image] of Object.entries(k.images))
+    if (!/^[^\s]+$/.test(image))
+      problems.push(`HADOOP_ECO_K8S_IMAGE_${name.toUpperCase()}="${image}": expected an image reference`)
   if (config.requestTimeoutMs < config.headersTimeoutMs)
     problems.push('HADOOP_ECO_REQUEST_TIMEOUT_MS must be at least HADOOP_ECO_HEADERS_TIMEOUT_MS')
   const sync = str('', 'HADOOP_ECO_SQLITE_SYNCHRONOUS', 'normal')

@@ -4,7 +4,10 @@ import { buildApp } from './api/app.js'
 import { systemClock, type Clock } from './clock.js'
 import { configWith, type Config } from './config.js'
 import { createObjectStore, type ObjectStore } from './objects/index.js'
-import type { Provider } from './providers/provider.js'
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { ClusterType, ClusterVersion } from './domain/catalog.js'
+import { AppError } from './domain/errors.js'
+import type { Provider, ProviderDeps } from './providers/provider.js'
 import { createTaskService } from './services/tasks.js'
 import { createJobClusterService } from './services/job-clusters.js'
 import { createSimulatorProvider, type SimulatorProvider } from './providers/simulator/simulator.js'
@@ -51,7 +54,10 @@ export interface Server {
   app: FastifyInstance
   store: Store
   reconciler: Reconciler
-  /** The simulator behind the reconciler's provider (tests make its VMs vanish). */
+  /**
+   * The simulator (tests make its VMs vanish). The reconciler's provider unless
+   * HADOOP_ECO_PROVIDER=kubernetes, when it is idle.
+   */
   simulator: SimulatorProvider
   /** Object Storage (DESIGN section 8). */
   objects: ObjectStore
@@ -71,6 +77,53 @@ export interface ServerOptions {
   rateClock?: () => number
   /** Tests put a wrapper around the provider (to count calls, slow them down, make them fail). */
   wrapProvider?: (provider: Provider) => Provider
+  /**
+   * With `provider: 'kubernetes'`: the API server to talk to, instead of the kubeconfig found as
+   * kubectl finds it (KUBECONFIG, ~/.kube/config, the in-cluster service account).
+   */
+  kubeConfig?: KubeConfig
+}
+
+/**
+ * The Kubernetes provider (DESIGN section 12), loaded only when chosen: its client library is
+ * large and the simulator never needs it.
+ */
+const kubernetesProvider = async (
+  config: Config,
+  deps: { clock: Clock; objects: ObjectStore; openSecret: ProviderDeps['openSecret'] },
+  kubeConfig: KubeConfig | undefined,
+): Promise<Provider> => {
+  const [{ createKubeApi, loadKubeConfig }, { createKubernetesProvider }, { manifestSettings }] =
+    await Promise.all([
+      import('./providers/kubernetes/kube-api.js'),
+      import('./providers/kubernetes/provider.js'),
+      import('./providers/kubernetes/manifests.js'),
+    ])
+  const k = config.kubernetes
+  return createKubernetesProvider({
+    kube: createKubeApi(kubeConfig ?? loadKubeConfig(), k.namespace),
+    settings: manifestSettings({
+      namespace: k.namespace,
+      resourceScale: k.resourceScale,
+      clusterDomain: k.clusterDomain,
+      images: k.images,
+      ...(k.storageClassName !== undefined ? { storageClassName: k.storageClassName } : {}),
+    }),
+    objects: deps.objects,
+    clock: deps.clock,
+    pollMs: k.pollMs,
+    openSecret: deps.openSecret,
+  })
+}
+
+/** What the active provider refuses at create (DESIGN section 12): the simulator runs everything. */
+const unsupportedBy = async (config: Config) => {
+  if (config.provider !== 'kubernetes') return undefined
+  const { supportProblem } = await import('./providers/kubernetes/manifests.js')
+  return (type: ClusterType, version: ClusterVersion) => {
+    const p = supportProblem(type, version)
+    return p && new AppError(p.code, p.message, [{ field: p.field, code: p.code, message: p.message }])
+  }
 }
 
 /** The composition root: config in, a wired server out. Nothing else constructs dependencies. */
@@ -164,7 +217,17 @@ export const createServer = async (
     openSecret: (secret) => box.open(secret.sealed),
     objects,
   })
-  const provider = opts.wrapProvider ? opts.wrapProvider(simulator) : simulator
+  const active =
+    config.provider === 'kubernetes'
+      ? await kubernetesProvider(
+          config,
+          { clock, objects, openSecret: (secret) => box.open(secret.sealed) },
+          opts.kubeConfig,
+        )
+      : simulator
+  if (config.provider === 'kubernetes')
+    logger.info({ namespace: config.kubernetes.namespace }, 'clusters are real: Kubernetes provider')
+  const provider = opts.wrapProvider ? opts.wrapProvider(active) : active
   // Built before the reconciler and the app: both report to it.
   const metrics = createMetrics({
     countByStatus: () => store.clusters.countByStatus(),
@@ -183,7 +246,13 @@ export const createServer = async (
     observeMs: config.observeMs,
     metrics: metrics.engine,
   })
-  const clusters = createClusterService({ store, now, wake: () => reconciler.wake(), box })
+  const clusters = createClusterService({
+    store,
+    now,
+    wake: () => reconciler.wake(),
+    box,
+    unsupported: await unsupportedBy(config),
+  })
 
   const app = await buildApp({
     clusters,

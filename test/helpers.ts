@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { ManualClock } from '../src/clock.js'
 import { loadConfig, type Config } from '../src/config.js'
-import { createServer, type Server } from '../src/server.js'
+import { createServer, type Server, type ServerOptions } from '../src/server.js'
 import { spyOn } from './provider-spy.js'
 
 export const FIXTURES = new URL('./fixtures/', import.meta.url)
@@ -62,7 +62,14 @@ export const freshDatabase = async (dir: string): Promise<{ url: string; drop: (
  */
 export const startTestServer = async (
   over: Partial<Config> = {},
-  opts: { logStream?: NodeJS.WritableStream; logLevel?: string; rateClock?: () => number } = {},
+  opts: {
+    logStream?: NodeJS.WritableStream
+    logLevel?: string
+    rateClock?: () => number
+    /** The test's clock (the server's otherwise starts at 2026-01-01 09:00 UTC). */
+    clock?: ManualClock
+    kubeConfig?: ServerOptions['kubeConfig']
+  } = {},
 ): Promise<TestServer> => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-test-'))
   const database = await freshDatabase(dir)
@@ -77,7 +84,7 @@ export const startTestServer = async (
     }),
     ...over,
   }
-  const clock = new ManualClock(Date.UTC(2026, 0, 1, 9))
+  const clock = opts.clock ?? new ManualClock(Date.UTC(2026, 0, 1, 9))
   const logger = pino(
     { level: opts.logStream ? (opts.logLevel ?? 'info') : 'silent' },
     opts.logStream ?? undefined,
@@ -88,6 +95,7 @@ export const startTestServer = async (
     logger,
     startReconciler: false,
     rateClock: opts.rateClock,
+    ...(opts.kubeConfig ? { kubeConfig: opts.kubeConfig } : {}),
     wrapProvider: (p) => (spy = spyOn(p)).provider,
   })
   const step = async (ms = 0) => {

@@ -51,6 +51,10 @@ export const spyOn = (
       await record({ method: 'runTask', clusterId: plan.clusterId, detail: plan.key }, signal)
       return inner.runTask(plan, signal)
     },
+    async releaseCluster(clusterId, signal) {
+      await record({ method: 'releaseCluster', clusterId }, signal)
+      return inner.releaseCluster(clusterId, signal)
+    },
   }
   const count = (method: keyof Provider, clusterId?: string) =>
     calls.filter((c) => c.method === method && (clusterId === undefined || c.clusterId === clusterId)).length

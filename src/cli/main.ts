@@ -22,6 +22,7 @@ Server commands:
     --host H --port P           listen address (HADOOP_ECO_HOST / HADOOP_ECO_PORT; 127.0.0.1:8080)
     --database-url URL          sqlite:<path> | sqlite::memory: | postgres://... (HADOOP_ECO_DATABASE_URL)
     --time-scale X              simulator speed (HADOOP_ECO_TIME_SCALE, default 0.02)
+    --provider P                simulator | kubernetes (HADOOP_ECO_PROVIDER; docs/kubernetes.md)
     --data-dir DIR              where the generated secret.key lives (HADOOP_ECO_DATA_DIR)
     --no-migrate                do not apply migrations on start
   migrate                       apply database migrations and exit
@@ -76,6 +77,7 @@ const SERVER_OPTIONS = {
   port: { type: 'string' },
   'database-url': { type: 'string' },
   'time-scale': { type: 'string' },
+  provider: { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   'admin-token': { type: 'string' },

@@ -22,6 +22,9 @@ export const ERRORS = {
   INVALID_URL: 400,
   MUTUALLY_EXCLUSIVE: 400,
   UNSUPPORTED_FOR_CLUSTER_TYPE: 400,
+  /** DESIGN section 12: what the active provider cannot run (the Kubernetes provider: hadoop on hde-2.x). */
+  CLUSTER_TYPE_NOT_SUPPORTED: 400,
+  CLUSTER_VERSION_NOT_SUPPORTED: 400,
   INVALID_SORT: 400,
   /** The HTTP request itself is malformed (Node's parser refused it). */
   MALFORMED_REQUEST: 400,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { validBody } from '../../test/fixtures/valid-body.js'
 import type { ClusterRecord } from './cluster.js'
 import { parseCreateCluster } from './cluster-spec.js'
-import { initialVms, planDecommission, planInstall, planTask, planVm, vmRef } from './plans.js'
+import { clusterSetup, initialVms, planDecommission, planInstall, planTask, planVm, vmRef } from './plans.js'
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
 
@@ -115,9 +115,32 @@ describe('plans', () => {
       type: 'hive',
       query: 'select 1',
       log: { bucket: 'logs', key: 'HadoopEco/plan/3/task.log' },
+      cluster: clusterSetup(c),
     })
     expect(planTask(record(), '1')).toBeUndefined()
     const d = planDecommission(c, [vmRef('plan', 'worker', 5), vmRef('plan', 'worker', 4)])
     expect(d.key).toBe('c-1/decommission/HadoopWRK-plan-4,HadoopWRK-plan-5')
+    expect(d.cluster).toEqual(clusterSetup(c))
+  })
+
+  it('gives every plan the setup every node is configured from: the masters a run boots with and the render input', () => {
+    const c = record({ isHa: true, config: { hdfsReplication: 2, hdfsBlockSize: 64 } })
+    const setup = planVm(c, vmRef('plan', 'worker', 7), 'scale-out').cluster
+    expect(setup.masters.map((m) => m.name)).toEqual([
+      'HadoopMST-plan-1',
+      'HadoopMST-plan-2',
+      'HadoopMST-plan-3',
+    ])
+    expect(setup.render).toMatchObject({
+      clusterName: 'plan',
+      masters: ['HadoopMST-plan-1', 'HadoopMST-plan-2', 'HadoopMST-plan-3'],
+      hdfs: { replication: 2, blockSizeMb: 64 },
+      classifications: [],
+    })
+    // An install's setup is the same, with the masters the reconciler recorded.
+    const install = planInstall(c, [vmRef('plan', 'worker', 7)], setup.masters, 'scale-out', 'k')
+    const { key, purpose, nodes, ...rest } = install
+    expect({ key, purpose, nodes: nodes.length }).toEqual({ key: 'k', purpose: 'scale-out', nodes: 1 })
+    expect(rest).toEqual(setup)
   })
 })

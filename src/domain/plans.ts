@@ -2,6 +2,7 @@ import { decodeBase64Strict } from './base64.js'
 import { FLAVORS, type ClusterType, type ClusterVersion, type Flavor } from './catalog.js'
 import type { ClusterRecord } from './cluster.js'
 import type { Configurations } from './config-text.js'
+import { renderInputFor, type RenderInput } from './render-config.js'
 import { taskLogKey } from './task-runs.js'
 import { vmName, type VmRole } from './vm.js'
 
@@ -27,6 +28,35 @@ export interface VmRef {
 
 export type VmPurpose = 'create' | 'scale-out' | 'repair'
 
+/**
+ * What every node of a cluster is configured from, the same for each of them. Installing
+ * providers (the simulator) read it at `install`; a provider that configures a node as it makes
+ * it (a Kubernetes Pod mounts its files) finds it on every plan.
+ */
+export interface ClusterSetup {
+  /** Object URLs in the spec resolve in the cluster's project (DESIGN section 8). */
+  project: string
+  clusterId: string
+  clusterName: string
+  clusterType: ClusterType
+  clusterVersion: ClusterVersion
+  /** Every master of the cluster: the nodes' configuration points at them. */
+  masters: readonly VmRef[]
+  hdfs: { replication: number; blockSizeMb: number }
+  /** The user's classifications from `configText` (a `configFileUrl` is read at install). */
+  classifications: Configurations['configurations']
+  configFileUrl?: string
+  /**
+   * The section-9 render input (`domain/render-config.ts`) with `classifications` from
+   * `configText`; a provider that reads `configFileUrl` puts the file's in their place.
+   */
+  render: RenderInput
+  userScript?: ScriptSource
+  admin?: { userId: string; password?: SealedSecret }
+  metastore?: Metastore
+  redis?: { objectId: string; dbIdSupersetCelery: number; dbIdSupersetResults: number }
+}
+
 export interface VmPlan extends VmRef {
   clusterId: string
   clusterName: string
@@ -38,6 +68,7 @@ export interface VmPlan extends VmRef {
   purpose: VmPurpose
   /** The cluster's run: 1 for its create, then one more per job-cluster re-run (DESIGN section 11). */
   run: number
+  cluster: ClusterSetup
 }
 
 /** Where a user script comes from: inline (decoded from the spec's Base64) or an object URL. */
@@ -47,28 +78,12 @@ export type Metastore =
   | { kind: 'mysql'; objectId: string; dbName: string; userId: string; password: SealedSecret }
   | { kind: 'dataCatalog'; catalogId: string }
 
-export interface InstallPlan {
+export interface InstallPlan extends ClusterSetup {
   /** Deterministic per installation: a retry after a crash finds the one already started. */
   key: string
-  /** Object URLs in the spec resolve in the cluster's project (DESIGN section 8). */
-  project: string
-  clusterId: string
-  clusterName: string
-  clusterType: ClusterType
-  clusterVersion: ClusterVersion
   purpose: VmPurpose
   /** The nodes this installation sets up. */
   nodes: readonly VmRef[]
-  /** Every master of the cluster: the nodes' configuration points at them. */
-  masters: readonly VmRef[]
-  hdfs: { replication: number; blockSizeMb: number }
-  /** The user's classifications from `configText` (a `configFileUrl` is read at install). */
-  classifications: Configurations['configurations']
-  configFileUrl?: string
-  userScript?: ScriptSource
-  admin?: { userId: string; password?: SealedSecret }
-  metastore?: Metastore
-  redis?: { objectId: string; dbIdSupersetCelery: number; dbIdSupersetResults: number }
 }
 
 export interface DecommissionPlan {
@@ -78,6 +93,7 @@ export interface DecommissionPlan {
   /** The workers that leave: HDFS re-replicates their blocks and YARN drains them first. */
   nodes: readonly VmRef[]
   hdfsReplication: number
+  cluster: ClusterSetup
 }
 
 export interface TaskPlan {
@@ -96,6 +112,7 @@ export interface TaskPlan {
   execParams?: string
   /** Where the run's log goes (DESIGN section 8: `{logBucketName}/HadoopEco/{cluster}/{run}/task.log`). */
   log?: { bucket: string; key: string }
+  cluster: ClusterSetup
 }
 
 const sealed = (text: string): SealedSecret => ({ sealed: text })
@@ -122,6 +139,7 @@ export const planVm = (c: ClusterRecord, ref: VmRef, purpose: VmPurpose): VmPlan
     volumeSizeGb: master ? c.spec.masterVolumeSize : c.spec.workerVolumeSize,
     purpose,
     run: c.info.run?.n ?? 1,
+    cluster: clusterSetup(c),
   }
 }
 
@@ -149,48 +167,57 @@ const classificationsOf = (configText: string | undefined): Configurations['conf
   return bytes ? (JSON.parse(bytes.toString('utf8')) as Configurations).configurations : []
 }
 
-export const planInstall = (
+/**
+ * The cluster's setup (see ClusterSetup). Masters keep their names for life (a replaced VM keeps
+ * its name and index), so those a run boots with are the cluster's masters.
+ */
+export const clusterSetup = (
   c: ClusterRecord,
-  nodes: readonly VmRef[],
-  masters: readonly VmRef[],
-  purpose: VmPurpose,
-  key: string,
-): InstallPlan => {
+  masters: readonly VmRef[] = initialVms(c).filter((v) => v.role === 'master'),
+): ClusterSetup => {
   const s = c.spec
-  const plan: InstallPlan = {
-    key,
+  const classifications = classificationsOf(s.config.configText)
+  const setup: ClusterSetup = {
     project: c.project,
     clusterId: c.id,
     clusterName: c.name,
     clusterType: c.clusterType,
     clusterVersion: s.clusterVersion,
-    purpose,
-    nodes,
     masters,
     hdfs: { replication: s.config.hdfsReplication, blockSizeMb: s.config.hdfsBlockSize },
-    classifications: classificationsOf(s.config.configText),
+    classifications,
+    render: renderInputFor(c, classifications),
   }
-  if (s.config.configFileUrl !== undefined) plan.configFileUrl = s.config.configFileUrl
+  if (s.config.configFileUrl !== undefined) setup.configFileUrl = s.config.configFileUrl
   if (s.config.userScript !== undefined)
-    plan.userScript = { inline: decodeBase64Strict(s.config.userScript)?.toString('utf8') ?? '' }
-  else if (s.config.userScriptFileUrl !== undefined) plan.userScript = { url: s.config.userScriptFileUrl }
+    setup.userScript = { inline: decodeBase64Strict(s.config.userScript)?.toString('utf8') ?? '' }
+  else if (s.config.userScriptFileUrl !== undefined) setup.userScript = { url: s.config.userScriptFileUrl }
   if (s.adminInfo?.userId !== undefined)
-    plan.admin = {
+    setup.admin = {
       userId: s.adminInfo.userId,
       ...(s.adminInfo.userPw !== undefined ? { password: sealed(s.adminInfo.userPw) } : {}),
     }
   if (s.hiveDbInfo)
-    plan.metastore = {
+    setup.metastore = {
       kind: 'mysql',
       objectId: s.hiveDbInfo.objectId,
       dbName: s.hiveDbInfo.dbName,
       userId: s.hiveDbInfo.userId,
       password: sealed(s.hiveDbInfo.userPw),
     }
-  else if (s.dataCatalogInfo) plan.metastore = { kind: 'dataCatalog', catalogId: s.dataCatalogInfo.catalogId }
-  if (s.redisInfo) plan.redis = { ...s.redisInfo }
-  return plan
+  else if (s.dataCatalogInfo)
+    setup.metastore = { kind: 'dataCatalog', catalogId: s.dataCatalogInfo.catalogId }
+  if (s.redisInfo) setup.redis = { ...s.redisInfo }
+  return setup
 }
+
+export const planInstall = (
+  c: ClusterRecord,
+  nodes: readonly VmRef[],
+  masters: readonly VmRef[],
+  purpose: VmPurpose,
+  key: string,
+): InstallPlan => ({ ...clusterSetup(c, masters), key, purpose, nodes })
 
 export const planDecommission = (c: ClusterRecord, nodes: readonly VmRef[]): DecommissionPlan => ({
   key: `${c.id}/decommission/${nodes
@@ -201,6 +228,7 @@ export const planDecommission = (c: ClusterRecord, nodes: readonly VmRef[]): Dec
   clusterName: c.name,
   nodes,
   hdfsReplication: c.spec.config.hdfsReplication,
+  cluster: clusterSetup(c),
 })
 
 /** The userTask's run `runId`; undefined when the cluster has no task. */
@@ -214,6 +242,7 @@ export const planTask = (c: ClusterRecord, runId: string): TaskPlan | undefined 
     clusterId: c.id,
     clusterName: c.name,
     type: t.type,
+    cluster: clusterSetup(c),
   }
   if (t.hiveQuery !== undefined) plan.query = t.hiveQuery
   if (t.fileUrl !== undefined) plan.fileUrl = t.fileUrl

@@ -18,6 +18,8 @@ export interface ObservedVm extends VmRef {
   ip: string
   /** When the current phase should end, if the provider can tell (a hint for the next look). */
   readyAt?: number
+  /** On `failed`: a stable code when the provider knows one (`CONFIG_FILE_NOT_FOUND`...). */
+  reason?: string
   error?: string
 }
 
@@ -60,6 +62,11 @@ export interface Provider {
   decommission(plan: DecommissionPlan, signal: AbortSignal): Promise<OperationState>
   /** Runs one task run of the cluster's userTask. */
   runTask(plan: TaskPlan, signal: AbortSignal): Promise<TaskState>
+  /**
+   * Removes what the cluster still holds besides its VMs (a network, its configuration and
+   * secrets), once they are deleted; true when nothing is left. Asked again until it is.
+   */
+  releaseCluster(clusterId: string, signal: AbortSignal): Promise<boolean>
 }
 
 /** What every provider is given besides its own settings. */

@@ -138,6 +138,22 @@ export const createSteps = (deps: StepDeps) => {
       ),
     )
 
+  /**
+   * Records the addresses a provider knows only once a VM runs (a Kubernetes pod's IP comes
+   * after it is scheduled), and any that changed, so the API shows what the VM really has.
+   */
+  const syncIps = async (
+    tx: Tx,
+    c: ClusterRecord,
+    rows: readonly Pick<VmRecord, 'name' | 'ip'>[],
+    seen: readonly (ObservedVm | undefined)[],
+  ) => {
+    const known = new Map(rows.map((r) => [r.name, r.ip]))
+    for (const v of seen)
+      if (v && v.ip !== '' && known.has(v.name) && known.get(v.name) !== v.ip)
+        await store.vms.setIp(tx, c.id, v.name, v.ip)
+  }
+
   const lowestMaster = <V extends Pick<VmRecord, 'role' | 'index'>>(vms: readonly V[]): V | undefined =>
     vms.filter((v) => v.role === 'master').sort((a, b) => a.index - b.index)[0]
 
@@ -173,7 +189,10 @@ export const createSteps = (deps: StepDeps) => {
     for (const v of made) observed.set(v.name, v)
     const fresh = wanted
       .map((w) => observed.get(w.name))
-      .filter((v): v is ObservedVm => !!v && v.phase !== 'gone' && !recorded.has(v.name))
+      // A VM the provider refused before making anything (no instance) has nothing to record.
+      .filter(
+        (v): v is ObservedVm => !!v && v.phase !== 'gone' && v.instanceId !== '' && !recorded.has(v.name),
+      )
     if (fresh.length > 0)
       await pass.write(async (tx, t) => {
         await guardedUpdate(tx, c, {}, t)
@@ -217,12 +236,19 @@ export const createSteps = (deps: StepDeps) => {
       const { states, more } = await ensureVms(pass, c, wanted, 'create', observed, recorded)
       const failed = states.find((s) => s.phase === 'failed' || s.phase === 'gone')
       if (failed) {
-        await fail(pass, c, 'PROVISION_FAILED', failed.error ?? `VM ${failed.name} could not be provisioned`)
+        await fail(
+          pass,
+          c,
+          isEventReason(failed.reason) ? failed.reason : 'PROVISION_FAILED',
+          failed.error ?? `VM ${failed.name} could not be provisioned`,
+        )
         return soon()
       }
       if (more) return soon()
       if (states.some((s) => s.phase !== 'running')) return later(states)
+      const rows = await store.vms.live(c.id)
       await pass.write(async (tx, t) => {
+        await syncIps(tx, c, rows, states)
         await transition(
           tx,
           c,
@@ -299,7 +325,11 @@ export const createSteps = (deps: StepDeps) => {
       const recorded = new Set(live.map((v) => v.name))
       const gone = states.filter((s) => s.phase === 'gone' && recorded.has(s.name))
       const pending = [...underWay, ...states.filter((s) => s.phase !== 'gone')]
-      const finished = pending.length === 0 && toAsk.length === batch.length
+      // Once the VMs are gone, whatever else the cluster holds at the provider goes too.
+      const finished =
+        pending.length === 0 &&
+        toAsk.length === batch.length &&
+        (await pass.call('releaseCluster', (p, s) => p.releaseCluster(c.id, s)))
       if (gone.length > 0 || finished)
         await pass.write(async (tx, t) => {
           await guardedUpdate(tx, c, {}, t)
@@ -341,7 +371,7 @@ export const createSteps = (deps: StepDeps) => {
           }
         })
       if (finished) return { done: true }
-      return pending.length > 0 ? later(pending) : soon()
+      return pending.length > 0 || toAsk.length === batch.length ? later(pending) : soon()
     },
 
     'Terminated(User)': async () => ({ done: true }),
@@ -405,7 +435,14 @@ export const createSteps = (deps: StepDeps) => {
       // The UI URLs hang off the lowest-index master (a re-run's masters do not start at 1).
       const first = lowestMaster(live)
       const firstMaster = first && done.find((v) => v.name === first.name)
-      await guardedUpdate(tx, c, firstMaster ? { info: { ...c.info, masterIp: firstMaster.ip } } : {}, t)
+      const masterIp = firstMaster && (observed.get(firstMaster.name)?.ip || firstMaster.ip)
+      await guardedUpdate(tx, c, masterIp ? { info: { ...c.info, masterIp } } : {}, t)
+      await syncIps(
+        tx,
+        c,
+        live,
+        joining.map((v) => observed.get(v.name)),
+      )
       await setVmStatus(tx, c, joining, 'Installing')
       await setVmStatus(tx, c, done, 'Running')
       for (const v of done)
@@ -582,6 +619,7 @@ export const createSteps = (deps: StepDeps) => {
     if (creating.length > 0)
       await pass.write(async (tx, t) => {
         await guardedUpdate(tx, c, {}, t)
+        await syncIps(tx, c, rows, states)
         await setVmStatus(tx, c, creating, 'Installing')
       })
     const masters = rows.filter((v) => v.role === 'master').map(ref)

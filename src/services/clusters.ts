@@ -20,6 +20,7 @@ import type { Store } from '../store/index.js'
 import type { Recorder } from './idempotency.js'
 import type { SecretBox } from './secret-box.js'
 import { DuplicateNameError } from '../store/index.js'
+import type { ClusterType, ClusterVersion } from '../domain/catalog.js'
 import type { Cluster, ClusterEvent, ClusterRef, ClusterSummary, Page, Vm } from '../wire/schemas.js'
 
 export interface Caller {
@@ -35,6 +36,11 @@ interface Deps {
   wake: () => void
   /** Seals passwords before they are stored. */
   box: Pick<SecretBox, 'seal' | 'isSealed'>
+  /**
+   * What the active provider cannot run, checked at create after the seed's own rules (DESIGN
+   * section 12): undefined when it can. The simulator runs every type and version.
+   */
+  unsupported?: (type: ClusterType, version: ClusterVersion) => AppError | undefined
 }
 
 interface WithPasswords {
@@ -73,7 +79,7 @@ const ref = (c: Pick<ClusterRecord, 'id' | 'name'>, status: ClusterStatus): Clus
  * in one transaction with its event and a work item, and wakes the reconciler; the reconciler
  * is what actually moves clusters.
  */
-export const createClusterService = ({ store, now, wake, box }: Deps) => {
+export const createClusterService = ({ store, now, wake, box, unsupported }: Deps) => {
   const load = async (caller: Caller, id: string): Promise<ClusterRecord> => {
     const c = await store.clusters.get(caller.project, id)
     if (!c) throw notFound(id)
@@ -83,6 +89,8 @@ export const createClusterService = ({ store, now, wake, box }: Deps) => {
   return {
     async create(caller: Caller, body: unknown, record?: Recorder): Promise<ClusterRef> {
       const spec = parseCreateCluster(body)
+      const refused = unsupported?.(spec.clusterType, spec.clusterVersion)
+      if (refused) throw refused
       const t = now()
       const id = randomUUID()
       const masters = masterCountFor(spec.isHa)

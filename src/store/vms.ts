@@ -157,6 +157,17 @@ export const createVmStore = (database: Database) => {
         .execute()
     },
 
+    /** An address the provider reports only once the VM runs (a pod's IP), or a new one. */
+    async setIp(tx: Tx, clusterId: string, name: string, ip: string): Promise<void> {
+      await kx(tx)
+        .updateTable('vms')
+        .set({ ip })
+        .where('cluster_id', '=', clusterId)
+        .where('name', '=', name)
+        .where('ended_at', 'is', null)
+        .execute()
+    },
+
     /** The VM is gone: it leaves the list and its uptime is closed at `now`. */
     async end(tx: Tx, clusterId: string, name: string, now: number): Promise<void> {
       const trx = kx(tx)

@@ -80,6 +80,11 @@ export class FakeKubeApi {
   url = ''
   /** Which Jobs fail (by name); the others succeed. */
   failJob: (name: string) => boolean = () => false
+  /**
+   * Status fields a pod reports on top of its phase (by name): what a kubelet says of containers
+   * that crash, an image that cannot be pulled, a node that evicted it.
+   */
+  readonly podStatus = new Map<string, Record<string, unknown>>()
   /** The log a Job's pod leaves. */
   jobLog: (job: Obj) => string = (job) => `job ${job.metadata.name} done\n`
 
@@ -123,6 +128,11 @@ export class FakeKubeApi {
     this.faults.push({ match, fault, times })
   }
 
+  /** How many injected faults have not struck yet. */
+  unusedFaults(): number {
+    return this.faults.reduce((n, f) => n + f.times, 0)
+  }
+
   /** Objects of a kind, as stored (status included), after moving time to the clock's now. */
   all(kind: string): Obj[] {
     this.advance()
@@ -153,7 +163,19 @@ export class FakeKubeApi {
         // A Job's pod: it runs, then ends as its Job does.
         const job = this.objects.get(this.key('Job', o.metadata.namespace, jobName))
         const done = now >= born + this.timings.jobRunMs
-        o.status = { phase: !done ? 'Running' : this.failJob(jobName) ? 'Failed' : 'Succeeded' }
+        const failed = done && this.failJob(jobName)
+        const container = ((o.spec as { containers?: { name: string }[] } | undefined)?.containers ?? [])[0]
+        o.status = {
+          phase: !done ? 'Running' : failed ? 'Failed' : 'Succeeded',
+          containerStatuses: [
+            {
+              name: container?.name ?? 'main',
+              ready: !done,
+              restartCount: 0,
+              state: done ? { terminated: { exitCode: failed ? 2 : 0 } } : { running: {} },
+            },
+          ],
+        }
         if (!job) this.deleteNow(o)
         continue
       }
@@ -169,6 +191,7 @@ export class FakeKubeApi {
           phase: running ? 'Running' : 'Pending',
           ...(running ? { podIP: this.podIp(o.metadata.uid), startTime: new Date(born).toISOString() } : {}),
           conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+          ...this.podStatus.get(o.metadata.name),
         }
       }
       if (o.kind === 'Job') {

@@ -1,6 +1,13 @@
 import { posix } from 'node:path'
 import type { ClusterType, ClusterVersion, Flavor } from '../../domain/catalog.js'
-import type { DecommissionPlan, InstallPlan, TaskPlan, VmPlan, VmRef } from '../../domain/plans.js'
+import type {
+  ClusterSetup,
+  DecommissionPlan,
+  InstallPlan,
+  TaskPlan,
+  VmPlan,
+  VmRef,
+} from '../../domain/plans.js'
 import { hostnameOf, type RenderedConfigs, type RenderedFile } from '../../domain/render-config.js'
 import type { VmRole } from '../../domain/vm.js'
 import { TerminalProviderError } from '../provider.js'
@@ -52,6 +59,8 @@ export const LABEL_COMPONENT = 'hadoop-eco.io/component'
 export const LABEL_TASK_RUN = 'hadoop-eco.io/task-run'
 /** The plan key an operation's objects were made for: a retry finds them by it. */
 export const ANNOTATION_KEY = 'hadoop-eco.io/plan-key'
+/** On a VM's Pod: the VM's name as the API shows it (the Pod's name is it in lower case). */
+export const ANNOTATION_VM = 'hadoop-eco.io/vm-name'
 
 export interface Images {
   hadoop: string
@@ -109,7 +118,7 @@ export interface ClusterShape {
   userScript: boolean
 }
 
-export const shapeOf = (plan: InstallPlan): ClusterShape => ({
+export const shapeOf = (plan: ClusterSetup): ClusterShape => ({
   clusterId: plan.clusterId,
   clusterName: plan.clusterName,
   masters: plan.masters,
@@ -128,16 +137,34 @@ export interface ClusterSecrets {
   userScript?: string
 }
 
-/** Only what this provider runs: core Hadoop on Hadoop 3 (hde-2.x). */
-export const checkSupported = (type: ClusterType, version: ClusterVersion): void => {
+/**
+ * Only what this provider runs: core Hadoop on Hadoop 3 (hde-2.x). The server refuses the rest
+ * at create with these codes (400); the builders refuse them too, as a terminal error.
+ */
+export const supportProblem = (
+  type: ClusterType,
+  version: ClusterVersion,
+):
+  | { code: 'CLUSTER_TYPE_NOT_SUPPORTED' | 'CLUSTER_VERSION_NOT_SUPPORTED'; field: string; message: string }
+  | undefined => {
   if (type !== 'hadoop')
-    throw new TerminalProviderError(
-      `CLUSTER_TYPE_NOT_SUPPORTED: the kubernetes provider runs hadoop clusters, not ${type}`,
-    )
+    return {
+      code: 'CLUSTER_TYPE_NOT_SUPPORTED',
+      field: 'clusterType',
+      message: `the kubernetes provider runs hadoop clusters, not ${type}`,
+    }
   if (!version.startsWith('hde-2.'))
-    throw new TerminalProviderError(
-      `CLUSTER_VERSION_NOT_SUPPORTED: the kubernetes provider runs hde-2.x, not ${version}`,
-    )
+    return {
+      code: 'CLUSTER_VERSION_NOT_SUPPORTED',
+      field: 'clusterVersion',
+      message: `the kubernetes provider runs hde-2.x, not ${version}`,
+    }
+  return undefined
+}
+
+export const checkSupported = (type: ClusterType, version: ClusterVersion): void => {
+  const problem = supportProblem(type, version)
+  if (problem) throw new TerminalProviderError(`${problem.code}: ${problem.message}`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,7 +716,7 @@ export const vmPod = ({ vm, shape, files, owner }: PodInput, s: ManifestSettings
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: meta(name, vmLabels(vm), s, owner),
+    metadata: { ...meta(name, vmLabels(vm), s, owner), annotations: { [ANNOTATION_VM]: vm.name } },
     spec,
   }
 }
