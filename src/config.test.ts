@@ -79,3 +79,66 @@ describe('web console settings (DESIGN section 13)', () => {
     expect(loadConfig({ HADOOP_ECO_CONSOLE_DIR: '/srv/console' }).consoleDir).toBe('/srv/console')
   })
 })
+
+describe('provider settings (DESIGN section 12)', () => {
+  it('defaults to the simulator, and the Kubernetes settings to their documented values', () => {
+    const c = loadConfig({})
+    expect(c.provider).toBe('simulator')
+    expect(c.kubernetes).toEqual({
+      namespace: 'hadoop-eco',
+      resourceScale: 1,
+      pollMs: 2000,
+      storageClassName: undefined,
+      clusterDomain: 'cluster.local',
+      images: {
+        hadoop: 'apache/hadoop:3.3.6',
+        hive: 'apache/hive:3.1.3',
+        spark: 'apache/spark:3.5.1',
+        zookeeper: 'zookeeper:3.8.4',
+      },
+    })
+  })
+
+  it('reads HADOOP_ECO_PROVIDER (or --provider) and every HADOOP_ECO_K8S_* setting', () => {
+    const c = loadConfig({
+      HADOOP_ECO_PROVIDER: 'kubernetes',
+      HADOOP_ECO_K8S_NAMESPACE: 'data-team',
+      HADOOP_ECO_K8S_RESOURCE_SCALE: '0.05',
+      HADOOP_ECO_K8S_POLL_MS: '500',
+      HADOOP_ECO_K8S_STORAGE_CLASS: 'local-path',
+      HADOOP_ECO_K8S_CLUSTER_DOMAIN: 'k8s.example',
+      HADOOP_ECO_K8S_IMAGE_HADOOP: 'registry.local/hadoop:3.3.6',
+      HADOOP_ECO_K8S_IMAGE_HIVE: 'registry.local/hive:3.1.3',
+      HADOOP_ECO_K8S_IMAGE_SPARK: 'registry.local/spark:3.5.1',
+      HADOOP_ECO_K8S_IMAGE_ZOOKEEPER: 'registry.local/zookeeper:3.8.4',
+    })
+    expect(c.provider).toBe('kubernetes')
+    expect(c.kubernetes).toEqual({
+      namespace: 'data-team',
+      resourceScale: 0.05,
+      pollMs: 500,
+      storageClassName: 'local-path',
+      clusterDomain: 'k8s.example',
+      images: {
+        hadoop: 'registry.local/hadoop:3.3.6',
+        hive: 'registry.local/hive:3.1.3',
+        spark: 'registry.local/spark:3.5.1',
+        zookeeper: 'registry.local/zookeeper:3.8.4',
+      },
+    })
+    expect(loadConfig({}, { provider: 'kubernetes' }).provider).toBe('kubernetes')
+  })
+
+  it('names every bad provider setting at once', () => {
+    expect(() =>
+      loadConfig({
+        HADOOP_ECO_PROVIDER: 'openstack',
+        HADOOP_ECO_K8S_NAMESPACE: 'Not_A_Namespace',
+        HADOOP_ECO_K8S_RESOURCE_SCALE: '0',
+        HADOOP_ECO_K8S_IMAGE_HIVE: 'apache/hive 3',
+      }),
+    ).toThrow(
+      /HADOOP_ECO_K8S_RESOURCE_SCALE="0"[\s\S]*HADOOP_ECO_PROVIDER="openstack": expected simulator or kubernetes[\s\S]*HADOOP_ECO_K8S_NAMESPACE="Not_A_Namespace"[\s\S]*HADOOP_ECO_K8S_IMAGE_HIVE="apache\/hive 3"/,
+    )
+  })
+})

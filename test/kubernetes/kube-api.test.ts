@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
 import {
   createKubeApi,
   FIELD_MANAGER,
+  loadKubeConfig,
   type KubeApi,
   type KubeObject,
 } from '../../src/providers/kubernetes/kube-api.js'
@@ -171,5 +175,28 @@ describe('the Kubernetes API layer, against a fake API server', () => {
     const started = Date.now()
     await expect(kube.get('v1', 'Pod', 'p', AbortSignal.timeout(100))).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('loads a kubeconfig file, and refuses to start with none rather than call localhost:8080', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'))
+    try {
+      const file = join(dir, 'config')
+      writeFileSync(file, fake.kubeConfig().exportConfig())
+      expect(loadKubeConfig(file).getCurrentCluster()?.server).toBe(fake.url)
+      const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME }
+      process.env.KUBECONFIG = ''
+      process.env.HOME = dir
+      try {
+        expect(() => loadKubeConfig()).toThrow(/no Kubernetes cluster configured/)
+        process.env.KUBECONFIG = file
+        expect(loadKubeConfig().getCurrentCluster()?.server).toBe(fake.url)
+      } finally {
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k]
+          else process.env[k] = v
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

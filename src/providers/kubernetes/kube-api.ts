@@ -107,6 +107,13 @@ export const loadKubeConfig = (kubeconfigPath?: string): KubeConfig => {
   const kc = new KubeConfig()
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath)
   else kc.loadFromDefault()
+  // With nothing found, client-node falls back to http://localhost:8080: a server would start
+  // and every cluster would fail its first call. Better to refuse to start, saying why.
+  const cluster = kc.getCurrentCluster()
+  if (!cluster || (cluster.name === 'cluster' && cluster.server === 'http://localhost:8080'))
+    throw new Error(
+      'HADOOP_ECO_PROVIDER=kubernetes: no Kubernetes cluster configured (set KUBECONFIG, write ~/.kube/config, or run in a pod with a service account)',
+    )
   return kc
 }
 
