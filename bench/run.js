@@ -1,4 +1,4 @@
-// npm run bench [api|reconciler|postgres|compare|million|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
+// npm run bench [api|reconciler|postgres|compare|replicas|million|limits|render|objects|all]: the benchmarks recorded in bench/README.md.
 // Every load is bounded in time and aimed at 127.0.0.1.
 import { mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -376,6 +376,111 @@ const million = async () => {
   return out
 }
 
+/** A replica's provider calls by operation, from its /metrics (what share of the work it did). */
+const providerCalls = async (port) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const out = {}
+  for (const m of text.matchAll(
+    /^hadoop_eco_provider_calls_total\{operation="([^"]+)",outcome="ok"\} (\d+)/gm,
+  ))
+    out[m[1]] = Number(m[2])
+  return out
+}
+
+/**
+ * Two replicas over one PostgreSQL database (DESIGN section 1's deployment): creates through one
+ * replica, then the same load split over both (the issue's target: >= 1.5x); and 1,000 clusters
+ * of 1 master and 3 workers created through both at time scale 0, timed to all Running, with
+ * each replica's share of the provider calls.
+ */
+const replicas = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
+  const out = {}
+  // BENCH_REPLICAS=running: only the 1,000 clusters to Running.
+  if (process.env.BENCH_REPLICAS !== 'running') {
+    const db = await pgDatabase(PG_URL, 'replicas')
+    const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '1' }
+    const a = await startServer(dir, env)
+    const b = await startServer(dir, env)
+    let n = 0
+    const creates = (port, connections) =>
+      load({
+        url: `http://127.0.0.1:${port}/v2/hadoop-eco/clusters`,
+        method: 'POST',
+        headers,
+        connections,
+        duration: DURATION,
+        requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`c${(n++).toString(36)}`) }) }],
+      }).then(summary)
+    await creates(a.port, 20) // warm-up
+    const oneRuns = []
+    const twoRuns = []
+    for (let r = 0; r < ROUNDS; r++) {
+      oneRuns.push(await creates(a.port, 20))
+      const [x, y] = await Promise.all([creates(a.port, 10), creates(b.port, 10)])
+      twoRuns.push({
+        rps: x.rps + y.rps,
+        p99: Math.max(x.p99, y.p99),
+        max: Math.max(x.max, y.max),
+        non2xx: x.non2xx + y.non2xx,
+      })
+    }
+    await a.stop()
+    await b.stop()
+    await db.drop()
+    const ratios = oneRuns.map((o, i) => Math.round((twoRuns[i].rps / o.rps) * 100) / 100)
+    out.creates = { oneReplica: oneRuns, twoReplicas: twoRuns, ratios, medianRatio: median(ratios) }
+  }
+  {
+    const db = await pgDatabase(PG_URL, 'replicas')
+    const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '0' }
+    const servers = [await startServer(dir, env), await startServer(dir, env)]
+    const N = 1000
+    const body = (name) => JSON.stringify({ ...clusterSpec(name), workerCnt: 3 })
+    const t0 = Date.now()
+    for (let i = 0; i < N; i += 100)
+      await Promise.all(
+        Array.from({ length: Math.min(100, N - i) }, (_, j) =>
+          fetch(`http://127.0.0.1:${servers[(i + j) % 2].port}/v2/hadoop-eco/clusters`, {
+            method: 'POST',
+            headers,
+            body: body(`r-${i + j}`),
+          }).then((r) => {
+            if (r.status !== 200) throw new Error(`create answered ${r.status}`)
+          }),
+        ),
+      )
+    const createdMs = Date.now() - t0
+    const base = `http://127.0.0.1:${servers[0].port}/v2/hadoop-eco/clusters`
+    let runningMs
+    for (;;) {
+      const page = await (await fetch(`${base}?size=1000&name=r-`, { headers })).json()
+      const done = page.content.filter((c) => c.status === 'Running').length
+      if (done === N) {
+        runningMs = Date.now() - t0
+        break
+      }
+      if (Date.now() - t0 > 300_000) throw new Error(`only ${done}/${N} Running after 300 s`)
+      await sleep(100)
+    }
+    const calls = await Promise.all(servers.map((s) => providerCalls(s.port)))
+    for (const s of servers) await s.stop()
+    await db.drop()
+    out.toRunning = {
+      clusters: N,
+      vmsEach: 4,
+      createAllMs: createdMs,
+      allRunningMs: runningMs,
+      createVmCalls: calls.map((c) => c.createVm ?? 0),
+      installCalls: calls.map((c) => c.install ?? 0),
+    }
+  }
+  rmSync(dir, { recursive: true, force: true })
+  console.log(JSON.stringify({ replicas: out }, null, 2))
+  return out
+}
+
+if (which === 'replicas') results.replicas = await replicas()
 if (which === 'million') results.million = await million()
 if (which === 'compare') results.compare = await compare()
 if (which === 'limits' || which === 'all') results.limits = await limits()

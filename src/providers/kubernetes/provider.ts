@@ -260,7 +260,14 @@ export const createKubernetesProvider = ({
     return { ...base, phase: 'booting', readyAt: next() }
   }
 
-  const gone = (vm: VmRef): ObservedVm => ({ ...vm, phase: 'gone', instanceId: '', ip: '' })
+  const gone = ({ name, role, index }: VmRef): ObservedVm => ({
+    name,
+    role,
+    index,
+    phase: 'gone',
+    instanceId: '',
+    ip: '',
+  })
 
   /** A Job's outcome: running, succeeded, or failed with its condition's message. */
   const jobState = (job: JobObject): 'running' | 'succeeded' | { failed: string } => {
