@@ -112,6 +112,11 @@ export interface TaskPlan {
   execParams?: string
   /** Where the run's log goes (DESIGN section 8: `{logBucketName}/HadoopEco/{cluster}/{run}/task.log`). */
   log?: { bucket: string; key: string }
+  /**
+   * The provider has reported this run started: if what runs it has vanished since, the run is
+   * lost, and starting it again would run the user's task twice.
+   */
+  started?: boolean
   cluster: ClusterSetup
 }
 
@@ -251,5 +256,6 @@ export const planTask = (c: ClusterRecord, runId: string): TaskPlan | undefined 
   if (t.execParams !== undefined) plan.execParams = t.execParams
   // The seed: logs go under <logBucketName>/HadoopEco/<cluster name>; DESIGN section 8 adds the run.
   if (t.logBucketName !== undefined) plan.log = { bucket: t.logBucketName, key: taskLogKey(c.name, runId) }
+  if (c.info.task?.runId === runId && c.info.task.state === 'running') plan.started = true
   return plan
 }

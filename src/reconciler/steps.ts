@@ -387,10 +387,11 @@ export const createSteps = (deps: StepDeps) => {
   const repairVms = async (pass: Pass, c: ClusterRecord): Promise<Outcome | undefined> => {
     const observed = await observe(pass, c)
     const live = await store.vms.live(c.id)
+    // A replacement can vanish too, before it rejoins: it is replaced again.
     const lost = live.filter((v) => {
       const o = observed.get(v.name)
       return (
-        v.status === 'Running' &&
+        (v.status === 'Running' || v.status === 'Creating' || v.status === 'Installing') &&
         (!o || o.phase === 'gone' || o.phase === 'failed' || o.instanceId !== v.instanceId)
       )
     })
@@ -399,10 +400,19 @@ export const createSteps = (deps: StepDeps) => {
       const made = await mapLimit(batch, deps.callsPerCluster, (v) =>
         pass.call(`createVm ${v.name}`, (p, s) => p.createVm(planVm(c, ref(v), 'repair'), s)),
       )
+      const refused = made.find((m) => m.phase === 'failed' || m.phase === 'gone')
+      if (refused)
+        throw new ProviderCallError(
+          `createVm ${refused.name}`,
+          new Error(refused.error ?? `VM ${refused.name} could not be replaced`),
+        )
+      // An old instance still on its way out (an evicted pod being deleted) is waited for.
+      const replaced = batch.filter((_, i) => made[i]!.phase !== 'terminating')
+      if (replaced.length === 0) return later(made)
       await pass.write(async (tx, t) => {
         await guardedUpdate(tx, c, {}, t)
-        for (const [i, v] of batch.entries()) {
-          const next = made[i]!
+        for (const v of replaced) {
+          const next = made[batch.indexOf(v)]!
           await store.vms.replaceInstance(tx, c.id, v.name, {
             instanceId: next.instanceId,
             ip: next.ip,

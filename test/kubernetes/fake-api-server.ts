@@ -66,6 +66,8 @@ export interface RecordedRequest {
   path: string
   query: URLSearchParams
   contentType: string | undefined
+  /** The answer's status, once sent (a hung request has none). */
+  status?: number
 }
 
 type Fault = { status: number } | { hang: true }
@@ -75,6 +77,7 @@ export class FakeKubeApi {
   private readonly objects = new Map<string, Obj>()
   private readonly faults: { match: (r: RecordedRequest) => boolean; fault: Fault; times: number }[] = []
   private readonly hung: ServerResponse[] = []
+  private readonly current = new WeakMap<ServerResponse, RecordedRequest>()
   private rv = 1
   private server: Server | undefined
   url = ''
@@ -162,11 +165,13 @@ export class FakeKubeApi {
       if (o.kind === 'Pod' && jobName) {
         // A Job's pod: it runs, then ends as its Job does.
         const job = this.objects.get(this.key('Job', o.metadata.namespace, jobName))
-        const done = now >= born + this.timings.jobRunMs
+        // Pending (scheduling, pulling the image) as long as a node's pod, then running.
+        const started = now >= born + this.timings.podPendingMs
+        const done = now >= born + this.timings.podPendingMs + this.timings.jobRunMs
         const failed = done && this.failJob(jobName)
         const container = ((o.spec as { containers?: { name: string }[] } | undefined)?.containers ?? [])[0]
         o.status = {
-          phase: !done ? 'Running' : failed ? 'Failed' : 'Succeeded',
+          phase: !started ? 'Pending' : !done ? 'Running' : failed ? 'Failed' : 'Succeeded',
           containerStatuses: [
             {
               name: container?.name ?? 'main',
@@ -195,7 +200,7 @@ export class FakeKubeApi {
         }
       }
       if (o.kind === 'Job') {
-        const done = now >= born + this.timings.jobRunMs
+        const done = now >= born + this.timings.podPendingMs + this.timings.jobRunMs
         const failed = done && this.failJob(o.metadata.name)
         o.status = done
           ? failed
@@ -225,6 +230,8 @@ export class FakeKubeApi {
   }
 
   private send(res: ServerResponse, status: number, body: unknown) {
+    const rec = this.current.get(res)
+    if (rec) rec.status = status
     const text = typeof body === 'string' ? body : JSON.stringify(body)
     res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' })
     res.end(text)
@@ -243,6 +250,7 @@ export class FakeKubeApi {
       contentType: req.headers['content-type'],
     }
     this.requests.push(rec)
+    this.current.set(res, rec)
     let raw = ''
     for await (const chunk of req) raw += String(chunk)
 
@@ -294,6 +302,14 @@ export class FakeKubeApi {
 
     if (m[5] === 'log') {
       if (resource.kind !== 'Pod' || !existing) return this.status(res, 404, 'NotFound', 'no such pod')
+      // What a kubelet answers before the container has started.
+      if ((existing.status as { phase?: string } | undefined)?.phase === 'Pending')
+        return this.status(
+          res,
+          400,
+          'BadRequest',
+          `container "${name}" in pod "${name}" is waiting to start: ContainerCreating`,
+        )
       return this.send(res, 200, this.logOf(existing))
     }
     if (rec.method === 'GET' && name) {

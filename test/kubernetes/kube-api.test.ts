@@ -113,7 +113,7 @@ describe('the Kubernetes API layer, against a fake API server', () => {
     )
   })
 
-  it("a Job runs a pod, and the pod's log is read once it ends", async () => {
+  it("a Job runs a pod, and the pod's log is read once it ends (none while it is pending)", async () => {
     fake.jobLog = (job) => `hive task of ${job.metadata.name}: OK\n`
     await kube.apply(
       {
@@ -128,7 +128,11 @@ describe('the Kubernetes API layer, against a fake API server', () => {
       },
       never(),
     )
-    clock.advance(fake.timings.jobRunMs)
+    // Pending: the kubelet answers 400 for the log of a container not started, which is no log.
+    const [pending] = await kube.list('v1', 'Pod', { 'job-name': 'task-1' }, never())
+    expect(await kube.podLog(pending!.metadata.name, never())).toBeUndefined()
+    expect(fake.requests.at(-1)).toMatchObject({ status: 400 })
+    clock.advance(fake.timings.podPendingMs + fake.timings.jobRunMs)
     const job = await kube.get<KubeObject & { status?: { succeeded?: number } }>(
       'batch/v1',
       'Job',

@@ -181,6 +181,63 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     expect((await events(id)).map((e) => e.reason)).toContain('SCALE_IN_DONE')
   })
 
+  it('drains again with a new Job when a decommission Job fails, and only then deletes the worker', async () => {
+    const jobDeleted = () => fake.requests.some((r) => r.method === 'DELETE' && r.path.includes('/jobs/'))
+    fake.failJob = (name) => name.includes('-decom-') && !jobDeleted()
+    fake.jobLog = () => 'waiting for: hadoopwrk-drain-3\n'
+    const id = await create({ name: 'drain', workerCnt: 3 })
+    await until(id, (x) => x === 'Running')
+    expect((await api(s).scale(id, 'in', 1)).statusCode).toBe(200)
+    await s.runUntil(async () => jobDeleted(), { tick: 500, maxMs: 60_000 })
+    // The failed drain left the worker in place.
+    expect(fake.find('Pod', 'hadoopwrk-drain-3')?.metadata.deletionTimestamp).toBeUndefined()
+    await until(id, (x) => x === 'Running')
+    expect(fake.find('Pod', 'hadoopwrk-drain-3')).toBeUndefined()
+    const decoms = fake.requests.filter(
+      (r) => r.method === 'PATCH' && r.path.includes('/jobs/') && r.status === 201,
+    )
+    expect(decoms).toHaveLength(2)
+    expect((await events(id)).map((e) => e.reason)).toContain('SCALE_IN_DONE')
+  })
+
+  it('replaces an evicted pod (phase Failed) in place: deleted, then made again', async () => {
+    const id = await create({ name: 'evict' })
+    await until(id, (x) => x === 'Running')
+    const before = (await vms(id)).find((v) => v.name === 'HadoopWRK-evict-1')!
+    fake.podStatus.set('hadoopwrk-evict-1', { phase: 'Failed', reason: 'Evicted', message: 'low on memory' })
+    const deleted = () =>
+      fake.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/hadoopwrk-evict-1'))
+    await s.runUntil(async () => deleted(), { tick: 1000, maxMs: 120_000 })
+    fake.podStatus.delete('hadoopwrk-evict-1')
+    await s.runUntil(async () => (await events(id)).some((e) => e.reason === 'VM_RECOVERED'), { tick: 500 })
+    const after = (await vms(id)).find((v) => v.name === 'HadoopWRK-evict-1')!
+    expect(after.status).toBe('Running')
+    expect(after.instanceId).toBe(fake.find('Pod', 'hadoopwrk-evict-1')!.metadata.uid)
+    expect(after.instanceId).not.toBe(before.instanceId)
+    expect(await status(id)).toBe('Running')
+  })
+
+  it('fails a started run whose Job was deleted behind its back, rather than running the task twice', async () => {
+    fake.timings.jobRunMs = 60_000
+    const id = await create({
+      name: 'lostjob',
+      userTask: { type: 'hive', terminationPolicy: 'never', hiveQuery: 'insert into t values (1)' },
+    })
+    await until(id, (x) => x === 'Running')
+    const tasks = async () =>
+      (await s.app.inject({ url: `${BASE}/${id}/tasks`, headers: s.headers })).json().content as Record<
+        string,
+        unknown
+      >[]
+    await s.runUntil(async () => (await tasks())[0]?.status === 'Running', { tick: 500, maxMs: 30_000 })
+    const job = fake.all('Job').find((j) => j.metadata.name.startsWith(`hde-${id}-task-`))!
+    expect(fake.remove('Job', job.metadata.name)).toBe(true)
+    await s.runUntil(async () => (await tasks())[0]?.status === 'Failed', { tick: 500, maxMs: 30_000 })
+    expect((await tasks())[0]).toMatchObject({ reason: 'TASK_FAILED' })
+    expect((await tasks())[0]!.message).toContain('was deleted before its outcome was seen')
+    expect(fake.all('Job').filter((j) => j.metadata.name.includes('-task-'))).toEqual([])
+  })
+
   it('runs the userTask as a Job and copies its log to Object Storage', async () => {
     fake.jobLog = (job) =>
       `Connecting to jdbc:hive2://...\n+------+\n| _c0  |\n| 42   |\n(job ${job.metadata.name})\n`
@@ -235,6 +292,11 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     expect(await status(id)).toBe('Terminated(User)')
     expect(owned(id)).toEqual([])
     expect(await vms(id)).toEqual([])
+    // The owner goes once the pods are gone: its delete comes after every pod's.
+    const deletes = fake.requests.filter((r) => r.method === 'DELETE')
+    const ownerAt = deletes.findIndex((r) => r.path.endsWith(`/configmaps/hde-${id}-owner`))
+    expect(ownerAt).toBeGreaterThan(Math.max(...deletes.map((r, i) => (r.path.includes('/pods/') ? i : -1))))
+    expect(deletes.filter((r) => r.path.includes('/pods/'))).toHaveLength(3)
   })
 
   it('brings back a pod deleted behind its back, with a new instance id, and says so', async () => {
@@ -266,8 +328,9 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     expect(await status(id)).toBe('Running')
     expect(fake.unusedFaults()).toBe(0)
     expect(fake.all('Pod')).toHaveLength(3)
-    // Retried, not duplicated: one pod per VM, each applied until it took.
-    expect(new Set(fake.all('Pod').map((p) => p.metadata.uid)).size).toBe(3)
+    // Retried, not duplicated: each pod created once (201), whatever was asked again.
+    expect(fake.requests.filter((r) => podApply(r) && r.status === 201)).toHaveLength(3)
+    expect(fake.requests.some((r) => r.method === 'DELETE')).toBe(false)
   })
 
   it('ends the cluster on a 422 (the API server refuses the object) with PROVIDER_ERROR naming the call', async () => {
@@ -354,10 +417,25 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     )
     fake.remove('Pod', 'hadoopwrk-life-1')
     await s.runUntil(async () => (await events(id)).some((e) => e.reason === 'VM_RECOVERED'), { tick: 1000 })
+    // Evicted: deleted by the provider, then made again.
+    fake.podStatus.set('hadoopwrk-life-2', { phase: 'Failed', reason: 'Evicted' })
+    await s.runUntil(
+      async () =>
+        fake.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/pods/hadoopwrk-life-2')),
+      { tick: 1000 },
+    )
+    fake.podStatus.delete('hadoopwrk-life-2')
+    await s.runUntil(async () => (await events(id)).filter((e) => e.reason === 'VM_RECOVERED').length === 2, {
+      tick: 1000,
+    })
     await api(s).scale(id, 'out', 1)
     await until(id, (x) => x === 'Running')
+    // The first decommission Job fails and makes way for a second.
+    const jobDeleted = () => fake.requests.some((r) => r.method === 'DELETE' && r.path.includes('/jobs/'))
+    fake.failJob = (name) => name.includes('-decom-') && !jobDeleted()
     await api(s).scale(id, 'in', 1)
     await until(id, (x) => x === 'Running')
+    expect(jobDeleted()).toBe(true)
     await api(s).delete(id)
     await until(id, (x) => x.startsWith('Terminated'))
 

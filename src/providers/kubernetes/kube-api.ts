@@ -53,7 +53,7 @@ export interface KubeApi {
   ): Promise<T[]>
   /** Deletes the object and, in the background, what it owns; false when it did not exist. */
   delete(apiVersion: string, kind: string, name: string, signal: AbortSignal): Promise<boolean>
-  /** The log of a pod's first container, or undefined when the pod does not exist. */
+  /** The log of a pod's first container; undefined when the pod does not exist or has not started. */
   podLog(name: string, signal: AbortSignal): Promise<string | undefined>
 }
 
@@ -204,7 +204,8 @@ export const createKubeApi = (kc: KubeConfig, namespace: string): KubeApi => {
       try {
         return await abandonable(core.readNamespacedPodLog({ name, namespace }), signal)
       } catch (e) {
-        if (isNotFound(e)) return undefined
+        // 400: the container has not started yet (pending, pulling its image): no log so far.
+        if (isNotFound(e) || (e instanceof ApiException && e.code === 400)) return undefined
         throw kubeError(e, `read the log of pod ${name}`)
       }
     },

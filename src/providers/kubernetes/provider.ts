@@ -13,6 +13,7 @@ import {
   checkSupported,
   claimName,
   clusterSecret,
+  decommissionJobName,
   decommissionManifests,
   headlessService,
   LABEL_CLUSTER,
@@ -209,13 +210,27 @@ export const createKubernetesProvider = ({
     return { name: applied.metadata.name, uid }
   }
 
+  /**
+   * The owner as it is, never made: only `createVm` makes a cluster's owner. A late install,
+   * decommission or task (a pass that lost its lease, an abandoned call) must not bring back a
+   * cluster `releaseCluster` has deleted.
+   */
+  const ownerOf = async (clusterId: string, signal: AbortSignal): Promise<Owner | undefined> => {
+    const found = await kube.get('v1', 'ConfigMap', ownerName(clusterId), signal)
+    return found?.metadata.uid && !found.metadata.deletionTimestamp
+      ? { name: found.metadata.name, uid: found.metadata.uid }
+      : undefined
+  }
+  const ownerGone = (clusterId: string) =>
+    `the cluster's objects are gone (its owner ConfigMap ${ownerName(clusterId)} was deleted)`
+
   /** The cluster-wide objects the Pods mount: Service, role ConfigMaps, Secret. */
   const applyCluster = async (
     setup: ClusterSetup,
     read: { configs: RenderedConfigs; secrets: ClusterSecrets },
+    owner: Owner,
     signal: AbortSignal,
   ): Promise<Owner> => {
-    const owner = await applyOwner(setup, signal)
     await kube.apply(headlessService(setup.clusterId, owner, s), signal)
     for (const role of ['master', 'worker'] as const)
       await kube.apply(roleConfigMap(setup.clusterId, role, read.configs[role], owner, s), signal)
@@ -282,7 +297,8 @@ export const createKubernetesProvider = ({
     const pods = await kube.list<PodObject>('v1', 'Pod', { 'job-name': name }, signal)
     const pod = pods.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)))[0]
     if (!pod) return undefined
-    const log = await kube.podLog(pod.metadata.name, signal)
+    // A pod still Pending (scheduling, pulling its image) has no log yet.
+    const log = pod.status?.phase === 'Pending' ? undefined : await kube.podLog(pod.metadata.name, signal)
     const c = pod.status?.containerStatuses?.[0]
     return { log: log ?? '', exitCode: c?.state?.terminated?.exitCode }
   }
@@ -309,17 +325,19 @@ export const createKubernetesProvider = ({
     async createVm(plan, signal) {
       checkSupported(plan.clusterType, plan.clusterVersion)
       const existing = await kube.get<PodObject>('v1', 'Pod', podName(plan.name), signal)
-      if (existing && !existing.metadata.deletionTimestamp) {
-        if (existing.status?.phase !== 'Failed' && existing.status?.phase !== 'Succeeded')
-          return observed(existing)
-        // Evicted, or its node lost: a Pod never runs again once ended, so it makes way for a new one.
-        await kube.delete('v1', 'Pod', existing.metadata.name, signal)
+      if (existing) {
+        const vm = observed(existing)
+        const ended = existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded'
+        if (vm.phase !== 'terminating' && !ended) return vm
+        // Evicted, or its node lost: a Pod never runs again once ended, so it makes way, and the
+        // next ask (once it is gone) makes a new one with the same name and volume.
+        if (!existing.metadata.deletionTimestamp)
+          await kube.delete('v1', 'Pod', existing.metadata.name, signal)
+        return { ...vm, phase: 'terminating', readyAt: next() }
       }
-      if (existing)
-        throw new Error(`pod ${podName(plan.name)} is still terminating; it is made again once it is gone`)
       const read = await readSetup(plan.cluster)
       if ('failure' in read) return { ...gone(plan), phase: 'failed', ...read.failure }
-      const owner = await applyCluster(plan.cluster, read, signal)
+      const owner = await applyCluster(plan.cluster, read, await applyOwner(plan.cluster, signal), signal)
       await kube.apply(vmClaim(plan, owner, s), signal)
       const pod = await kube.apply<PodObject>(
         vmPod({ vm: plan, shape: shapeOf(plan.cluster), files: read.configs[plan.role], owner }, s),
@@ -340,8 +358,10 @@ export const createKubernetesProvider = ({
     async install(plan, signal): Promise<OperationState> {
       const read = await readSetup(plan)
       if ('failure' in read) return { phase: 'failed', ...read.failure }
+      const owner = await ownerOf(plan.clusterId, signal)
+      if (!owner) return { phase: 'failed', reason: 'INSTALL_FAILED', error: ownerGone(plan.clusterId) }
       // Converged again: a file changed in Object Storage, or an object deleted behind our back.
-      await applyCluster(plan, read, signal)
+      await applyCluster(plan, read, owner, signal)
       let waiting = false
       for (const node of plan.nodes) {
         const pod = await kube.get<PodObject>('v1', 'Pod', podName(node.name), signal)
@@ -368,12 +388,15 @@ export const createKubernetesProvider = ({
     },
 
     async decommission(plan, signal): Promise<OperationState> {
-      const read = await readSetup(plan.cluster)
-      if ('failure' in read) return { phase: 'failed', ...read.failure }
-      const owner = await applyOwner(plan.cluster, signal)
-      const [exclude, job] = decommissionManifests(plan, read.configs.master, owner, s)
-      const found = await kube.get<JobObject>('batch/v1', 'Job', job.metadata.name, signal)
+      const name = decommissionJobName(plan)
+      const found = await kube.get<JobObject>('batch/v1', 'Job', name, signal)
       if (!found) {
+        const read = await readSetup(plan.cluster)
+        if ('failure' in read) return { phase: 'failed', ...read.failure }
+        const owner = await ownerOf(plan.clusterId, signal)
+        if (!owner)
+          return { phase: 'failed', reason: 'DECOMMISSION_FAILED', error: ownerGone(plan.clusterId) }
+        const [exclude, job] = decommissionManifests(plan, read.configs.master, owner, s)
         // The exclude list first: the Job refreshes the NameNodes until they have read it.
         await kube.apply(exclude, signal)
         await kube.apply(job, signal)
@@ -382,17 +405,26 @@ export const createKubernetesProvider = ({
       const state = jobState(found)
       if (state === 'running') return { phase: 'running', readyAt: next() }
       if (state === 'succeeded') return { phase: 'succeeded' }
-      const log = (await jobPod(job.metadata.name, signal))?.log.trim().split('\n').slice(-3).join(' / ')
+      const log = (await jobPod(name, signal))?.log.trim().split('\n').slice(-3).join(' / ')
+      // Draining may be retried (the reconciler asks again, with backoff): a failed Job makes way
+      // for a new one of the same name, rather than answering "failed" for good.
+      await kube.delete('batch/v1', 'Job', name, signal)
       return {
         phase: 'failed',
         reason: 'DECOMMISSION_FAILED',
-        error: `the decommission Job ${job.metadata.name} failed: ${state.failed}${log ? ` (${log})` : ''}`,
+        error: `the decommission Job ${name} failed: ${state.failed}${log ? ` (${log})` : ''}`,
       }
     },
 
     async runTask(plan, signal): Promise<TaskState> {
       const name = taskJobName(plan)
       let job = await kube.get<JobObject>('batch/v1', 'Job', name, signal)
+      if (!job && plan.started) {
+        // Deleted behind our back after it started: its outcome is unknown, and running the
+        // user's task again (an INSERT, say) could do it twice.
+        const error = `the task's Job ${name} was deleted before its outcome was seen`
+        return { phase: 'failed', reason: 'TASK_FAILED', error }
+      }
       if (!job) {
         let file: { name: string; content: Uint8Array } | undefined
         if (plan.fileUrl !== undefined) {
@@ -411,7 +443,8 @@ export const createKubernetesProvider = ({
         }
         const read = await readSetup(plan.cluster)
         if ('failure' in read) return { phase: 'failed', ...read.failure }
-        const owner = await applyOwner(plan.cluster, signal)
+        const owner = await ownerOf(plan.clusterId, signal)
+        if (!owner) return { phase: 'failed', reason: 'TASK_FAILED', error: ownerGone(plan.clusterId) }
         const manifests = taskManifests(
           plan,
           {
