@@ -50,6 +50,26 @@ const sealStoredPasswords = async (store: Store, box: SecretBox) => {
   })
 }
 
+/**
+ * Binds the database to the provider its clusters are made by (store/provider-binding.ts):
+ * another provider may take over only once no cluster is live. A database from before the
+ * binding was recorded had only the simulator.
+ */
+const bindProvider = async (store: Store, provider: Config['provider']) => {
+  const recorded = await store.providerBinding.bound()
+  if (recorded === provider) return
+  const bound = recorded ?? 'simulator'
+  if (bound !== provider) {
+    const live = await store.providerBinding.liveClusters()
+    if (live > 0)
+      throw new Error(
+        `this database has ${live} live cluster(s) made by the ${bound} provider: start with HADOOP_ECO_PROVIDER=${bound}, ` +
+          `or delete them (and wait until they are Terminated) before switching to ${provider}`,
+      )
+  }
+  await store.providerBinding.bind(provider)
+}
+
 export interface Server {
   app: FastifyInstance
   store: Store
@@ -162,6 +182,7 @@ export const createServer = async (
   const secretKey = loadSecretKey(config)
   const box = createSecretBox(secretKey.key)
   await sealStoredPasswords(store, box)
+  await bindProvider(store, config.provider)
   const DAY_MS = 24 * 60 * 60 * 1000
   const purgeIdempotency = () => store.idempotency.purge(now() - DAY_MS, SEALED_PREFIX)
   await purgeIdempotency()

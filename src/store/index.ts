@@ -6,6 +6,7 @@ import { createEventStore } from './events.js'
 import { createFaultStore } from './faults.js'
 import { createIdempotencyStore } from './idempotency.js'
 import { createApiKeyStore, createJobRequestStore } from './job-clusters.js'
+import { createProviderBindingStore } from './provider-binding.js'
 import { createRetentionStore } from './retention.js'
 import { createSecretsStore } from './secrets.js'
 import { createSimRecordStore } from './sim-ops.js'
@@ -30,6 +31,7 @@ export const createStore = (database: Database) => ({
   jobRequests: createJobRequestStore(database),
   consoleSessions: createConsoleSessionStore(database),
   retention: createRetentionStore(database),
+  providerBinding: createProviderBindingStore(database),
   /** All of `fn`'s writes or none; `tx` goes only to store functions. */
   transaction: <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => database.transaction((trx) => fn(asTx(trx))),
 })
