@@ -163,6 +163,8 @@ export const createFileObjectStore = async (opts: FileObjectStoreOptions): Promi
       // An abort must end a read that waits for data which will never come.
       const onAbort = () => body.destroy(signal?.reason as Error)
       signal?.addEventListener('abort', onAbort, { once: true })
+      // Aborted while the temporary file was opened: the listener came too late to hear it.
+      if (signal?.aborted) onAbort()
       try {
         // The source is read through an iterator that does not destroy it on a refusal: an HTTP
         // request destroyed here would take its socket, and the 413 or 400 with it.

@@ -127,6 +127,9 @@ export const createS3ObjectStore = (opts: S3ObjectStoreOptions): ObjectStore => 
       if (contentLength !== undefined && contentLength > maxBytes) throw new ObjectTooLargeError(maxBytes)
       signal?.throwIfAborted()
       if (!known.has(bucket) && !(await bucketExists(bucket))) await createBucket(bucket)
+      // Aborted while the bucket was made: the listener below would never hear of it, and the
+      // upload would wait for a body that never ends. From here to the listener nothing awaits.
+      signal?.throwIfAborted()
       let received = 0
       // A refusal ends the upload without destroying the source (see the file back-end).
       const counted = Readable.from(

@@ -219,6 +219,19 @@ describe.each([
       expect(await s.head(P, bucket, 'k')).toBeUndefined()
       expect(b.leftovers()).toEqual([])
     })
+
+    it('a signal aborted while the put is still setting up (its bucket is new)', async () => {
+      const bucket = bucketName()
+      const ac = new AbortController()
+      const source = new PassThrough()
+      source.write(Buffer.alloc(1000))
+      const put = s.put(P, bucket, 'k', source, { signal: ac.signal })
+      // Before any I/O of the put has answered: an S3 put is still looking its bucket up.
+      queueMicrotask(() => ac.abort())
+      await expect(put).rejects.toThrow()
+      expect(await s.head(P, bucket, 'k')).toBeUndefined()
+      expect(b.leftovers()).toEqual([])
+    })
   })
 
   it('a key and a "folder" of the same name are two objects', async () => {
