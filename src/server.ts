@@ -30,24 +30,34 @@ import { createStore, isDatabaseUnavailable, openDatabase, type Store } from './
 import { createAbuseLimits } from './api/plugins/rate-limit.js'
 import { createMetrics } from './api/plugins/metrics.js'
 
+/** How far before the last start's mark a start looks again for specs in clear (see below). */
+const RESEAL_MARGIN = 10_000
+
 /**
  * Binds the database to the server's key on first start and seals any password still in clear;
  * refuses to start with a key other than the one the database was bound to,
  * which would leave every stored password unreadable.
  */
 const sealStoredPasswords = async (store: Store, box: SecretBox) => {
-  const { keyId } = await store.secrets.claimKeyId(box.keyId)
+  const { keyId, claimed } = await store.secrets.claimKeyId(box.keyId)
   if (keyId !== box.keyId)
     throw new Error(
       `this database's passwords are sealed with key ${keyId}, but this server's key is ${box.keyId}: ` +
         'start it with the same HADOOP_ECO_SECRET_KEY (or data directory secret.key) as the first server',
     )
   // Every start, not only the first: a crash after the claim, or an older replica writing during
-  // a rolling upgrade, may have left passwords in clear. Sealed specs are skipped in SQL.
-  await store.secrets.resealSpecs((text) => {
-    const sealed = JSON.stringify(sealPasswords(JSON.parse(text) as object, box))
-    return sealed === text ? undefined : sealed
-  })
+  // a rolling upgrade, may have left passwords in clear. Sealed specs are skipped in SQL, and
+  // after the first full pass a start reads only the clusters made since the last one, less a
+  // margin: seqs are taken before their commits, so a late commit may hold a lower one.
+  const mark = claimed ? 0 : await store.secrets.sealedThrough()
+  const { lastSeq } = await store.secrets.resealSpecs(
+    (text) => {
+      const sealed = JSON.stringify(sealPasswords(JSON.parse(text) as object, box))
+      return sealed === text ? undefined : sealed
+    },
+    Math.max(0, mark - RESEAL_MARGIN),
+  )
+  if (lastSeq !== mark) await store.secrets.setSealedThrough(lastSeq)
 }
 
 /**

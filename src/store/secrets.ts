@@ -1,5 +1,7 @@
 import type { Database } from './db.js'
 
+const SEALED_THROUGH = 'specs_sealed_through'
+
 /** Which key sealed the stored passwords, and the one-time sealing of passwords stored before. */
 export const createSecretsStore = (database: Database) => {
   const { db } = database
@@ -22,25 +24,57 @@ export const createSecretsStore = (database: Database) => {
       return { keyId: row.value, claimed: Number(res.numInsertedOrUpdatedRows ?? 0) === 1 }
     },
 
-    /** Rewrites every stored spec through `reseal` (which returns undefined for "unchanged"). */
-    async resealSpecs(reseal: (spec: string) => string | undefined): Promise<number> {
+    /**
+     * Rewrites the stored specs after cluster `afterSeq` through `reseal` (which returns
+     * undefined for "unchanged"); returns how many changed and the highest cluster seq there is,
+     * for the next start to begin near it.
+     */
+    async resealSpecs(
+      reseal: (spec: string) => string | undefined,
+      afterSeq = 0,
+    ): Promise<{ resealed: number; lastSeq: number }> {
       return database.transaction(async (trx) => {
         const rows = await trx
           .selectFrom('clusters')
           .select(['id', 'spec'])
+          // The primary key's range: a start reads only the clusters made since the last one.
+          .where('seq', '>', afterSeq)
           .where('spec', 'like', '%"userPw":"%')
           // Specs are sealed whole (every password at once): a sealed one needs no second look.
           .where('spec', 'not like', '%"userPw":"enc:v1:%')
           .execute()
-        let n = 0
+        let resealed = 0
         for (const r of rows) {
           const spec = reseal(r.spec)
           if (spec === undefined) continue
           await trx.updateTable('clusters').set({ spec }).where('id', '=', r.id).execute()
-          n++
+          resealed++
         }
-        return n
+        const last = await trx
+          .selectFrom('clusters')
+          .select((eb) => eb.fn.max('seq').as('seq'))
+          .executeTakeFirst()
+        return { resealed, lastSeq: Number(last?.seq ?? 0) }
       })
+    },
+
+    /** The cluster seq every spec up to which was checked sealed by an earlier start (0: none). */
+    async sealedThrough(): Promise<number> {
+      const row = await db
+        .selectFrom('settings')
+        .select('value')
+        .where('key', '=', SEALED_THROUGH)
+        .executeTakeFirst()
+      return row ? Number(row.value) : 0
+    },
+
+    async setSealedThrough(seq: number): Promise<void> {
+      const value = String(seq)
+      await db
+        .insertInto('settings')
+        .values({ key: SEALED_THROUGH, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute()
     },
   }
 }
