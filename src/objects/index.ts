@@ -5,7 +5,7 @@ export * from './object-store.js'
 export { createFileObjectStore, type FileObjectStoreOptions } from './file-store.js'
 export type { S3ObjectStoreOptions } from './s3-store.js'
 export * from './url.js'
-export { readObjectText } from './read-text.js'
+export { readObjectBytes, readObjectText } from './read-text.js'
 export { contentTypeFor, DEFAULT_CONTENT_TYPE } from './content-type.js'
 
 /** `HADOOP_ECO_OBJECT_STORE`: `file:<dir>` or `s3` with its settings (DESIGN section 8). */

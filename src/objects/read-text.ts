@@ -2,16 +2,16 @@ import type { ObjectStore } from './object-store.js'
 import { resolveObjectUrl } from './url.js'
 
 /**
- * The text of the object a spec URL names, in `project` (whatever project the URL itself
+ * The bytes of the object a spec URL names, in `project` (whatever project the URL itself
  * names); undefined when the URL maps to no object, as on the real service. Stops after
  * `maxBytes + 1` bytes: enough to tell the object is too large, never more in memory.
  */
-export const readObjectText = async (
+export const readObjectBytes = async (
   objects: Pick<ObjectStore, 'get'>,
   project: string,
   url: string,
   maxBytes: number,
-): Promise<string | undefined> => {
+): Promise<Buffer | undefined> => {
   const at = resolveObjectUrl(url)
   if (!at) return undefined
   const found = await objects.get(project, at.bucket, at.key)
@@ -25,8 +25,15 @@ export const readObjectText = async (
     bytes += b.length
     if (bytes > maxBytes) break
   }
-  // A multi-byte character cut at the limit decodes to U+FFFD, never to fewer bytes.
-  return Buffer.concat(chunks)
-    .subarray(0, maxBytes + 1)
-    .toString('utf8')
+  return Buffer.concat(chunks).subarray(0, maxBytes + 1)
 }
+
+/** The same, as UTF-8 text. */
+export const readObjectText = async (
+  objects: Pick<ObjectStore, 'get'>,
+  project: string,
+  url: string,
+  maxBytes: number,
+): Promise<string | undefined> =>
+  // A multi-byte character cut at the limit decodes to U+FFFD, never to fewer bytes.
+  (await readObjectBytes(objects, project, url, maxBytes))?.toString('utf8')

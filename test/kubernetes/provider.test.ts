@@ -3,6 +3,7 @@ import { Readable } from 'node:stream'
 import { parseAllDocuments } from 'yaml'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/clock.js'
+import { loadConfig } from '../../src/config.js'
 import { api, BASE, expectError } from '../api/util.js'
 import { startTestServer, validBody, type TestServer } from '../helpers.js'
 import { FakeKubeApi, type RecordedRequest } from './fake-api-server.js'
@@ -33,19 +34,7 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     s = await startTestServer(
       {
         provider: 'kubernetes',
-        kubernetes: {
-          namespace: 'hadoop-eco',
-          resourceScale: 0.05,
-          pollMs: 1000,
-          storageClassName: undefined,
-          clusterDomain: 'cluster.local',
-          images: {
-            hadoop: 'apache/hadoop:3.3.6',
-            hive: 'apache/hive:3.1.3',
-            spark: 'apache/spark:3.5.1',
-            zookeeper: 'zookeeper:3.8.4',
-          },
-        },
+        kubernetes: { ...loadConfig({}).kubernetes, resourceScale: 0.05, pollMs: 1000 },
         providerTimeoutMs: 300,
       },
       { clock, kubeConfig: fake.kubeConfig() },

@@ -5,7 +5,7 @@ import type { ClusterSetup, TaskPlan, VmRef } from '../../domain/plans.js'
 import { renderConfigs, type RenderedConfigs } from '../../domain/render-config.js'
 import type { VmRole } from '../../domain/vm.js'
 import type { ObjectStore } from '../../objects/object-store.js'
-import { resolveObjectUrl } from '../../objects/url.js'
+import { readObjectBytes } from '../../objects/read-text.js'
 import type { ObservedVm, OperationState, Provider, ProviderDeps, TaskState } from '../provider.js'
 import type { KubeApi, KubeObject } from './kube-api.js'
 import {
@@ -94,27 +94,6 @@ interface Failure {
   error: string
 }
 
-/** Reads at most `max + 1` bytes of the object a spec URL names in `project`. */
-const readObject = async (
-  objects: Pick<ObjectStore, 'get'>,
-  project: string,
-  url: string,
-  max: number,
-): Promise<Buffer | undefined> => {
-  const at = resolveObjectUrl(url)
-  const found = at && (await objects.get(project, at.bucket, at.key))
-  if (!found) return undefined
-  const chunks: Buffer[] = []
-  let bytes = 0
-  for await (const chunk of found.body) {
-    const b = Buffer.from(chunk as Uint8Array)
-    chunks.push(b)
-    bytes += b.length
-    if (bytes > max) break
-  }
-  return Buffer.concat(chunks).subarray(0, max + 1)
-}
-
 const crashLooping = (statuses: readonly ContainerStatus[] | undefined) =>
   statuses?.find(
     (c) => (c.restartCount ?? 0) >= CRASH_RESTARTS && c.state?.waiting?.reason === 'CrashLoopBackOff',
@@ -148,7 +127,7 @@ export const createKubernetesProvider = ({
   ): Promise<{ configs: RenderedConfigs; secrets: ClusterSecrets } | { failure: Failure }> => {
     let classifications = setup.render.classifications
     if (setup.configFileUrl !== undefined) {
-      const bytes = await readObject(objects, setup.project, setup.configFileUrl, MAX_CONFIG_FILE_BYTES)
+      const bytes = await readObjectBytes(objects, setup.project, setup.configFileUrl, MAX_CONFIG_FILE_BYTES)
       if (!bytes)
         return {
           failure: { reason: 'CONFIG_FILE_NOT_FOUND', error: `config file ${setup.configFileUrl} not found` },
@@ -169,7 +148,7 @@ export const createKubernetesProvider = ({
       if ('inline' in setup.userScript) secrets.userScript = setup.userScript.inline
       else {
         // A script is run, not parsed: its bytes go to the node as they are (at most a Secret's 1 MiB).
-        const bytes = await readObject(objects, setup.project, setup.userScript.url, MAX_TASK_FILE_BYTES)
+        const bytes = await readObjectBytes(objects, setup.project, setup.userScript.url, MAX_TASK_FILE_BYTES)
         if (!bytes)
           return {
             failure: {
@@ -428,7 +407,7 @@ export const createKubernetesProvider = ({
       if (!job) {
         let file: { name: string; content: Uint8Array } | undefined
         if (plan.fileUrl !== undefined) {
-          const bytes = await readObject(objects, plan.project, plan.fileUrl, MAX_TASK_FILE_BYTES)
+          const bytes = await readObjectBytes(objects, plan.project, plan.fileUrl, MAX_TASK_FILE_BYTES)
           if (!bytes) {
             const error = `task file ${plan.fileUrl} not found`
             const log = `${new Date(clock.now()).toISOString()} ERROR ${error}; the task did not start\n`
