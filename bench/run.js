@@ -52,6 +52,47 @@ const startServer = async (dir, env) => {
 
 const createBody = (name) => JSON.stringify(clusterSpec(name))
 
+/** Creates for DURATION seconds over `connections`, each named `nameOf(n)` for n = 0, 1, ... */
+const createLoad = (base, nameOf, connections) => {
+  let n = 0
+  return load({
+    url: base,
+    method: 'POST',
+    headers,
+    connections,
+    duration: DURATION,
+    requests: [{ setupRequest: (req) => ({ ...req, body: createBody(nameOf((n++).toString(36))) }) }],
+  }).then(summary)
+}
+
+/**
+ * Creates `n` clusters `r-0`... (1 master, 3 workers) 100 at a time, round-robin over `bases`,
+ * then waits until all are Running (as the first base lists them). Both times from the start.
+ */
+const createAllToRunning = async (bases, n, timeoutMs) => {
+  const t0 = Date.now()
+  for (let i = 0; i < n; i += 100)
+    await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, (_, j) =>
+        fetch(bases[(i + j) % bases.length], {
+          method: 'POST',
+          headers,
+          body: createBody(`r-${i + j}`),
+        }).then((r) => {
+          if (r.status !== 200) throw new Error(`create answered ${r.status}`)
+        }),
+      ),
+    )
+  const createAllMs = Date.now() - t0
+  for (;;) {
+    const page = await (await fetch(`${bases[0]}?size=${n}&name=r-`, { headers })).json()
+    const done = page.content.filter((c) => c.status === 'Running').length
+    if (done === n) return { createAllMs, allRunningMs: Date.now() - t0 }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`only ${done}/${n} Running after ${timeoutMs / 1000} s`)
+    await sleep(100)
+  }
+}
+
 /** GET one cluster (against a bare node:http baseline), a filtered sorted counted list page, creates. */
 const api = async (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
@@ -93,36 +134,17 @@ const api = async (backend) => {
     await load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }),
   )
   // The list under 50 connections while one client keeps creating clusters named by `nameOf`.
-  const listWhileCreating = (nameOf) => {
-    let i = 0
-    return Promise.all([
+  const listWhileCreating = (nameOf) =>
+    Promise.all([
       load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
-      load({
-        url: base,
-        method: 'POST',
-        headers,
-        connections: 1,
-        duration: DURATION,
-        requests: [{ setupRequest: (req) => ({ ...req, body: createBody(nameOf((i++).toString(36))) }) }],
-      }).then(summary),
+      createLoad(base, nameOf, 1),
     ])
-  }
   // The cold path: the same list while the project keeps changing, so almost every list misses.
   const [listCold, writes] = await listWhileCreating((k) => `w${k}-new`)
   // Truly cold on both back-ends: the creates match the list's filter, so every commit can
   // change the page (PostgreSQL's cache survives creates outside the filter, SQLite's does not).
   const [listColdMatching, writesMatching] = await listWhileCreating((k) => `m${k}-t042-x`)
-  let n = 0
-  const create = summary(
-    await load({
-      url: base,
-      method: 'POST',
-      headers,
-      connections: 50,
-      duration: DURATION,
-      requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`p${(n++).toString(36)}-new`) }) }],
-    }),
-  )
+  const create = await createLoad(base, (k) => `p${k}-new`, 50)
   const rss = rssMb(srv.child.pid)
   await srv.stop()
   await db.drop()
@@ -167,30 +189,7 @@ const reconciler = async () => {
   const N = 1000
   // A steady GET load on one cluster the whole time.
   const getLoad = load({ url: `${base}/${probe.id}`, headers, connections: 10, duration: 20 })
-  const t0 = Date.now()
-  for (let i = 0; i < N; i += 100)
-    await Promise.all(
-      Array.from({ length: Math.min(100, N - i) }, (_, j) =>
-        fetch(base, { method: 'POST', headers, body: createBody(`r-${i + j}`) }).then((r) => {
-          if (r.status !== 200) throw new Error(`create answered ${r.status}`)
-        }),
-      ),
-    )
-  const createdMs = Date.now() - t0
-  let runningMs
-  for (;;) {
-    const running = (
-      await (await fetch(`${base}?size=1&name=r-&includeTerminated=false`, { headers })).json()
-    ).totalElements
-    const page = await (await fetch(`${base}?size=1000&name=r-`, { headers })).json()
-    const done = page.content.filter((c) => c.status === 'Running').length
-    if (done === N) {
-      runningMs = Date.now() - t0
-      break
-    }
-    if (Date.now() - t0 > 120_000) throw new Error(`only ${done}/${N} Running after 120 s (${running} live)`)
-    await sleep(100)
-  }
+  const { createAllMs, allRunningMs } = await createAllToRunning([base], N, 120_000)
   const get = summary(await getLoad)
   clearInterval(sampler)
   await srv.stop()
@@ -198,8 +197,8 @@ const reconciler = async () => {
   const out = {
     clusters: N,
     workersEach: 3,
-    createAllMs: createdMs,
-    allRunningMs: runningMs,
+    createAllMs,
+    allRunningMs,
     getDuring: get,
     maxRssMb: Math.round(maxRss),
   }
@@ -331,19 +330,9 @@ const million = async () => {
     const get = summary(await load({ url: getUrl, headers, connections: 50, duration: DURATION }))
     const listPath = `?name=-t042-&sort=status,asc&sort=createdAt,desc&size=20&page=3`
     const check = await (await fetch(`${base}${listPath}`, { headers })).json()
-    let m = 0
     const [list, writes] = await Promise.all([
       load({ url: `${base}${listPath}`, headers, connections: 50, duration: DURATION }).then(summary),
-      load({
-        url: base,
-        method: 'POST',
-        headers,
-        connections: 1,
-        duration: DURATION,
-        requests: [
-          { setupRequest: (req) => ({ ...req, body: createBody(`m${(m++).toString(36)}-t042-x`) }) },
-        ],
-      }).then(summary),
+      createLoad(base, (k) => `m${k}-t042-x`, 1),
     ])
     const rss = Math.round(rssMb(srv.child.pid))
     await srv.stop()
@@ -410,22 +399,18 @@ const replicas = async () => {
     const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '1' }
     const a = await startServer(dir, env)
     const b = await startServer(dir, env)
-    let n = 0
-    const creates = (port, connections) =>
-      load({
-        url: `http://127.0.0.1:${port}/v2/hadoop-eco/clusters`,
-        method: 'POST',
-        headers,
-        connections,
-        duration: DURATION,
-        requests: [{ setupRequest: (req) => ({ ...req, body: createBody(`c${(n++).toString(36)}`) }) }],
-      }).then(summary)
-    await creates(a.port, 20) // warm-up
+    const url = (srv) => `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`
+    let round = 0
+    const creates = (srv, connections) =>
+      createLoad(url(srv), (k) => `c${round}-${srv.port}-${k}`, connections)
+    await creates(a, 20) // warm-up
     const oneRuns = []
     const twoRuns = []
     for (let r = 0; r < ROUNDS; r++) {
-      oneRuns.push(await creates(a.port, 20))
-      const [x, y] = await Promise.all([creates(a.port, 10), creates(b.port, 10)])
+      round++
+      oneRuns.push(await creates(a, 20))
+      round++
+      const [x, y] = await Promise.all([creates(a, 10), creates(b, 10)])
       twoRuns.push({
         rps: x.rps + y.rps,
         p99: Math.max(x.p99, y.p99),
@@ -444,41 +429,16 @@ const replicas = async () => {
     const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '0' }
     const servers = [await startServer(dir, env), await startServer(dir, env)]
     const N = 1000
-    const body = (name) => JSON.stringify({ ...clusterSpec(name), workerCnt: 3 })
-    const t0 = Date.now()
-    for (let i = 0; i < N; i += 100)
-      await Promise.all(
-        Array.from({ length: Math.min(100, N - i) }, (_, j) =>
-          fetch(`http://127.0.0.1:${servers[(i + j) % 2].port}/v2/hadoop-eco/clusters`, {
-            method: 'POST',
-            headers,
-            body: body(`r-${i + j}`),
-          }).then((r) => {
-            if (r.status !== 200) throw new Error(`create answered ${r.status}`)
-          }),
-        ),
-      )
-    const createdMs = Date.now() - t0
-    const base = `http://127.0.0.1:${servers[0].port}/v2/hadoop-eco/clusters`
-    let runningMs
-    for (;;) {
-      const page = await (await fetch(`${base}?size=1000&name=r-`, { headers })).json()
-      const done = page.content.filter((c) => c.status === 'Running').length
-      if (done === N) {
-        runningMs = Date.now() - t0
-        break
-      }
-      if (Date.now() - t0 > 300_000) throw new Error(`only ${done}/${N} Running after 300 s`)
-      await sleep(100)
-    }
+    const bases = servers.map((srv) => `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`)
+    const { createAllMs, allRunningMs } = await createAllToRunning(bases, N, 300_000)
     const calls = await Promise.all(servers.map((s) => providerCalls(s.port)))
     for (const s of servers) await s.stop()
     await db.drop()
     out.toRunning = {
       clusters: N,
       vmsEach: 4,
-      createAllMs: createdMs,
-      allRunningMs: runningMs,
+      createAllMs,
+      allRunningMs,
       createVmCalls: calls.map((c) => c.createVm ?? 0),
       installCalls: calls.map((c) => c.install ?? 0),
     }

@@ -38,17 +38,20 @@ describe('the provider a database is bound to', () => {
       { clock, logger: pino({ level: 'silent' }), startReconciler: false, kubeConfig: fake.kubeConfig() },
     )
   const headers = { 'credential-id': 'b-id', 'credential-secret': 'b-secret-1234' }
-
-  it('refuses another provider while clusters are live, and takes it once none is', async () => {
-    const first = await start('simulator')
-    const res = await first.app.inject({
+  const create = async (server: Awaited<ReturnType<typeof start>>, name: string) => {
+    const res = await server.app.inject({
       method: 'POST',
       url: '/v2/hadoop-eco/clusters',
       headers,
-      payload: validBody({ name: 'sim' }),
+      payload: validBody({ name }),
     })
     expect(res.statusCode).toBe(200)
-    const id = res.json().id as string
+    return res.json().id as string
+  }
+
+  it('refuses another provider while clusters are live, and takes it once none is', async () => {
+    const first = await start('simulator')
+    const id = await create(first, 'sim')
     await first.close()
 
     await expect(start('kubernetes')).rejects.toThrow(
@@ -68,13 +71,7 @@ describe('the provider a database is bound to', () => {
     )
     await again.close()
     const kube = await start('kubernetes')
-    const real = await kube.app.inject({
-      method: 'POST',
-      url: '/v2/hadoop-eco/clusters',
-      headers,
-      payload: validBody({ name: 'real' }),
-    })
-    expect(real.statusCode).toBe(200)
+    await create(kube, 'real')
     await kube.close()
     // Now it is Kubernetes' database: the simulator may not take it while that cluster lives.
     await expect(start('simulator')).rejects.toThrow(/made by the kubernetes provider/)

@@ -189,6 +189,48 @@ describe('the Kubernetes provider, driven through the API against a fake API ser
     expect((await events(id)).map((e) => e.reason)).toContain('SCALE_IN_DONE')
   })
 
+  it('replaces a replacement that vanishes too before it rejoins', async () => {
+    const id = await create({ name: 'twice' })
+    await until(id, (x) => x === 'Running')
+    const lostEvents = async () => (await events(id)).filter((e) => e.reason === 'VM_LOST').length
+    fake.remove('Pod', 'hadoopwrk-twice-1')
+    await s.runUntil(async () => (await lostEvents()) === 1, { tick: 1000, maxMs: 120_000 })
+    // The replacement is still Creating (its pod Pending) when it goes as well.
+    expect((await vms(id)).find((v) => v.name === 'HadoopWRK-twice-1')?.status).toBe('Creating')
+    const second = fake.find('Pod', 'hadoopwrk-twice-1')!.metadata.uid
+    fake.remove('Pod', 'hadoopwrk-twice-1')
+    await s.runUntil(async () => (await events(id)).some((e) => e.reason === 'VM_RECOVERED'), { tick: 500 })
+    expect(await lostEvents()).toBe(2)
+    const vm = (await vms(id)).find((v) => v.name === 'HadoopWRK-twice-1')!
+    expect(vm.status).toBe('Running')
+    expect(vm.instanceId).toBe(fake.find('Pod', 'hadoopwrk-twice-1')!.metadata.uid)
+    expect(vm.instanceId).not.toBe(second)
+  })
+
+  it('does not record a replacement the provider refused: the config file is gone, the cluster ends naming it', async () => {
+    const url = 'https://objectstorage.kr-central-2.kakaocloud.com/v1/proj-a/conf/gone.json'
+    await s.objects.put(
+      'proj-a',
+      'conf',
+      'gone.json',
+      Readable.from([JSON.stringify({ configurations: [] })]),
+    )
+    const id = await create({
+      name: 'nofix',
+      config: { hdfsReplication: 2, hdfsBlockSize: 128, configFileUrl: url },
+    })
+    await until(id, (x) => x === 'Running')
+    await s.objects.delete('proj-a', 'conf', 'gone.json')
+    fake.remove('Pod', 'hadoopwrk-nofix-1')
+    await until(id, (x) => x.startsWith('Terminated'))
+    expect(await status(id)).toBe('Terminated(Error)')
+    const e = (await events(id)).find((x) => x.reason === 'PROVIDER_ERROR')!
+    expect(e.message).toContain(`createVm HadoopWRK-nofix-1 failed`)
+    expect(e.message).toContain(`config file ${url} not found`)
+    // No VM row ever held an instance that does not exist.
+    expect((await events(id)).some((x) => x.reason === 'VM_LOST')).toBe(false)
+  })
+
   it('replaces an evicted pod (phase Failed) in place: deleted, then made again', async () => {
     const id = await create({ name: 'evict' })
     await until(id, (x) => x === 'Running')
