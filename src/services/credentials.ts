@@ -61,22 +61,33 @@ export const parseCredentialList = (text: string): { id: string; secret: string;
 const CACHE_MS = 1000
 
 export const createCredentialService = ({ store, now }: { store: CredentialStore; now: () => number }) => {
-  const cache = new Map<string, { row: CredentialRow | undefined; at: number }>()
-  const lookup = async (id: string): Promise<CredentialRow | undefined> => {
+  // `verified`: the last secret that matched the row, so a client sending the same pair again
+  // skips the SHA-256 (a tenth of a cached GET's time). Compared in constant time, as the hash is.
+  const cache = new Map<string, { row: CredentialRow | undefined; at: number; verified?: Buffer }>()
+  const lookup = async (id: string) => {
     const hit = cache.get(id)
     const t = Date.now()
-    if (hit && t - hit.at < CACHE_MS) return hit.row
+    if (hit && t - hit.at < CACHE_MS) return hit
     const row = await store.getActive(id)
     // Unknown ids are cached too, so a second probe is answered alike whether the id exists or
     // not (timing tells nothing); the map is bounded, so a flood of random ids cannot grow it.
     if (cache.size > 10_000) cache.clear()
-    cache.set(id, { row, at: t })
-    return row
+    // A refreshed row keeps the verified secret only while its hash is the same.
+    const verified = hit?.row && row && hit.row.secret_hash === row.secret_hash ? hit.verified : undefined
+    const entry = { row, at: t, verified }
+    cache.set(id, entry)
+    return entry
   }
   // The same work whether or not the id exists, so timing does not tell which ids are real.
-  const verify = (row: CredentialRow | undefined, secret: string): Caller => {
-    const ok = sameHash(row?.secret_hash ?? DUMMY_HASH, secret)
-    if (!row || !ok) throw new AppError('UNAUTHORIZED', 'credential authentication failed')
+  const verify = (entry: { row: CredentialRow | undefined; verified?: Buffer }, secret: string): Caller => {
+    const { row } = entry
+    const given = Buffer.from(secret, 'utf8')
+    const seen = entry.verified
+    if (!(row && seen && seen.length === given.length && timingSafeEqual(seen, given))) {
+      const ok = sameHash(row?.secret_hash ?? DUMMY_HASH, secret)
+      if (!row || !ok) throw new AppError('UNAUTHORIZED', 'credential authentication failed')
+      entry.verified = given
+    }
     return { credentialId: row.id, project: row.project, owner: row.owner }
   }
   return {
@@ -89,7 +100,7 @@ export const createCredentialService = ({ store, now }: { store: CredentialStore
         throw new AppError('UNAUTHORIZED', 'Credential-ID and Credential-Secret headers are required')
       const hit = cache.get(id)
       if (!hit || Date.now() - hit.at >= CACHE_MS) return undefined
-      return verify(hit.row, secret)
+      return verify(hit, secret)
     },
 
     /** Checks a Credential-ID/Credential-Secret pair against the database (through the cache). */

@@ -317,5 +317,28 @@ export const migrations = (dialect: Dialect): Record<string, Migration> => {
           for each row execute function clusters_writer_xid()`.execute(db)
       },
     },
+    '0012_sqlite_name_trigram': {
+      // SQLite: a trigram index over cluster names (FTS5, contentless: rowids only), so a list
+      // filtered by a name substring reads the matching rows instead of every name of the
+      // project (a million clusters: 215 ms -> 25 ms a miss). PostgreSQL has pg_trgm (0002).
+      // Triggers keep it beside every insert and delete, whatever writes the rows.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'sqlite') return
+        await sql`create virtual table clusters_name_trigram using fts5(name, content='', contentless_delete=1, tokenize='trigram')`.execute(
+          db,
+        )
+        await sql`insert into clusters_name_trigram (rowid, name) select seq, name from clusters`.execute(db)
+        await sql`create trigger clusters_name_trigram_insert after insert on clusters begin
+          insert into clusters_name_trigram (rowid, name) values (new.seq, new.name);
+        end`.execute(db)
+        await sql`create trigger clusters_name_trigram_delete after delete on clusters begin
+          delete from clusters_name_trigram where rowid = old.seq;
+        end`.execute(db)
+        await sql`create trigger clusters_name_trigram_update after update of name on clusters begin
+          delete from clusters_name_trigram where rowid = old.seq;
+          insert into clusters_name_trigram (rowid, name) values (new.seq, new.name);
+        end`.execute(db)
+      },
+    },
   }
 }
