@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { masterCountFor, isScalable, toCluster, toSummary, type ClusterRecord } from '../domain/cluster.js'
-import { toClusterEvent } from '../domain/events.js'
+import {
+  masterCountFor,
+  isScalable,
+  toCluster,
+  toSummary,
+  type ClusterRecord,
+  type NewCluster,
+} from '../domain/cluster.js'
+import { toClusterEvent, type NewEvent } from '../domain/events.js'
 import { toVm } from '../domain/vm.js'
 import { parseCreateCluster, parseScaleRequest } from '../domain/cluster-spec.js'
 import { AppError } from '../domain/errors.js'
@@ -94,40 +101,46 @@ export const createClusterService = ({ store, now, wake, box, unsupported }: Dep
       const t = now()
       const id = randomUUID()
       const masters = masterCountFor(spec.isHa)
+      const cluster: NewCluster = {
+        id,
+        project: caller.project,
+        name: spec.name,
+        owner: caller.owner,
+        status: 'Initializing',
+        clusterType: spec.clusterType,
+        clusterVersion: spec.clusterVersion,
+        apiKeyStatus: deriveApiKeyStatus({
+          clusterType: spec.clusterType,
+          hasUserTask: !!spec.userTask,
+          status: 'Initializing',
+        }),
+        masterCnt: masters,
+        workerCnt: spec.workerCnt,
+        createdAt: t,
+        spec: sealPasswords(spec, box),
+        // A securityGroupName asks for a new group: it gets its id now, as the real service does.
+        info: { securityGroupIds: spec.securityGroupIds ?? [randomUUID()] },
+      }
+      const created: NewEvent = {
+        clusterId: id,
+        at: t,
+        type: 'StatusChanged',
+        fromStatus: null,
+        toStatus: 'Initializing',
+        reason: 'USER_REQUEST',
+        message: `create requested: ${spec.clusterType} ${spec.clusterVersion}, ${masters} master(s), ${spec.workerCnt} worker(s)`,
+      }
       try {
-        await store.transaction(async (trx) => {
-          await store.clusters.insert(trx, {
-            id,
-            project: caller.project,
-            name: spec.name,
-            owner: caller.owner,
-            status: 'Initializing',
-            clusterType: spec.clusterType,
-            clusterVersion: spec.clusterVersion,
-            apiKeyStatus: deriveApiKeyStatus({
-              clusterType: spec.clusterType,
-              hasUserTask: !!spec.userTask,
-              status: 'Initializing',
-            }),
-            masterCnt: masters,
-            workerCnt: spec.workerCnt,
-            createdAt: t,
-            spec: sealPasswords(spec, box),
-            // A securityGroupName asks for a new group: it gets its id now, as the real service does.
-            info: { securityGroupIds: spec.securityGroupIds ?? [randomUUID()] },
+        // An idempotent create records its answer in the same transaction; a plain one is the
+        // store's single write (one statement on PostgreSQL).
+        if (record)
+          await store.transaction(async (trx) => {
+            await store.clusters.insert(trx, cluster)
+            await store.events.append(trx, created)
+            await store.work.enqueue(trx, id, t)
+            await record(trx, { id, name: spec.name, status: 'Initializing' })
           })
-          await store.events.append(trx, {
-            clusterId: id,
-            at: t,
-            type: 'StatusChanged',
-            fromStatus: null,
-            toStatus: 'Initializing',
-            reason: 'USER_REQUEST',
-            message: `create requested: ${spec.clusterType} ${spec.clusterVersion}, ${masters} master(s), ${spec.workerCnt} worker(s)`,
-          })
-          await store.work.enqueue(trx, id, t)
-          await record?.(trx, { id, name: spec.name, status: 'Initializing' })
-        })
+        else await store.clusters.insertNew(cluster, created, t)
       } catch (e) {
         if (e instanceof DuplicateNameError)
           throw new AppError(

@@ -2,20 +2,19 @@ import type { EventRecord, NewEvent } from '../domain/events.js'
 import type { Database } from './db.js'
 import { kx, type Tx } from './tx.js'
 
+export const newEventRow = (e: NewEvent) => ({
+  cluster_id: e.clusterId,
+  at: e.at,
+  type: e.type,
+  from_status: e.fromStatus ?? null,
+  to_status: e.toStatus ?? null,
+  reason: e.reason,
+  message: e.message,
+})
+
 export const createEventStore = ({ db }: Database) => ({
   async append(tx: Tx, e: NewEvent): Promise<void> {
-    await kx(tx)
-      .insertInto('events')
-      .values({
-        cluster_id: e.clusterId,
-        at: e.at,
-        type: e.type,
-        from_status: e.fromStatus ?? null,
-        to_status: e.toStatus ?? null,
-        reason: e.reason,
-        message: e.message,
-      })
-      .execute()
+    await kx(tx).insertInto('events').values(newEventRow(e)).execute()
   },
 
   /** Oldest first. Events are append-only, so a position is a stable per-cluster sequence number. */

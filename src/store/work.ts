@@ -9,6 +9,16 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** A cluster's first work row: due at `dueAt`, unleased. */
+export const newWorkRow = (clusterId: string, dueAt: number) => ({
+  cluster_id: clusterId,
+  due_at: dueAt,
+  lease_owner: null,
+  lease_expires_at: null,
+  dirty: 0,
+  attempts: 0,
+})
+
 /**
  * The reconciler's work queue: one row per cluster that needs attention. A reconciler claims
  * rows with a lease (owner + expiry); every write it makes is fenced on both, so a replica
@@ -24,14 +34,7 @@ export const createWorkStore = (database: Database) => {
     async enqueue(tx: Tx, clusterId: string, dueAt: number): Promise<void> {
       await kx(tx)
         .insertInto('work')
-        .values({
-          cluster_id: clusterId,
-          due_at: dueAt,
-          lease_owner: null,
-          lease_expires_at: null,
-          dirty: 0,
-          attempts: 0,
-        })
+        .values(newWorkRow(clusterId, dueAt))
         .onConflict((oc) =>
           oc.column('cluster_id').doUpdateSet({
             due_at:
