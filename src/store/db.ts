@@ -37,6 +37,12 @@ export interface Database {
    * one commit (group commit), each in its own savepoint: each still succeeds or fails on its own.
    */
   transaction<T>(fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T>
+  /**
+   * Runs writes that are each complete alone (one statement, or an idempotent insert and a
+   * read-back). SQLite: one transaction, so they join a group commit. PostgreSQL: each statement
+   * commits by itself, without the begin and commit round trips a transaction costs.
+   */
+  write<T>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T>
   migrate(): Promise<void>
   close(): Promise<void>
 }
@@ -141,6 +147,7 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
       }
     },
     transaction: batcher,
+    write: batcher,
     migrate: () => runMigrations(db, 'sqlite'),
     async close() {
       while (openTx) await openTx.catch(() => undefined)
@@ -301,6 +308,7 @@ const openPostgres = async (url: string): Promise<Database> => {
     // reconciler's claims and leases among them) and steps stalled under load in the lifecycle
     // and replica tests: PostgreSQL's own concurrency does this job safely.
     transaction: (fn) => db.transaction().execute(fn),
+    write: (fn) => fn(db),
     migrate: async () => {
       // Several replicas may start at once: one migrates, the others wait on the lock.
       await sql_lock(db, async () => runMigrations(db, 'postgres'))

@@ -33,14 +33,19 @@ const toRow = (r: SimRecord): Selectable<SimOpsTable> => ({
 })
 
 /** The simulator provider's durable records, keyed by keys it chooses. */
-export const createSimRecordStore = ({ db, transaction }: Database) => ({
+export const createSimRecordStore = ({ db, write }: Database) => ({
   async get(key: string): Promise<SimRecord | undefined> {
     const row = await db.selectFrom('sim_ops').selectAll().where('key', '=', key).executeTakeFirst()
     return row && toSimRecord(row)
   },
+  async getMany(keys: readonly string[]): Promise<Map<string, SimRecord>> {
+    const rows = await db.selectFrom('sim_ops').selectAll().where('key', 'in', keys).execute()
+    return new Map(rows.map((r) => [r.key, toSimRecord(r)]))
+  },
   async ensure(record: SimRecord): Promise<SimRecord> {
-    // In a transaction so that, on SQLite, the write joins a group commit.
-    return transaction(async (trx) => {
+    // The read-back sees the winner's row: on PostgreSQL it is its own statement, after the
+    // insert waited for the conflicting one to commit.
+    return write(async (trx) => {
       const inserted = await trx
         .insertInto('sim_ops')
         .values(toRow(record))
@@ -59,13 +64,13 @@ export const createSimRecordStore = ({ db, transaction }: Database) => ({
   },
   async replace(record: SimRecord): Promise<void> {
     const { key, ...rest } = toRow(record)
-    await transaction((trx) => trx.updateTable('sim_ops').set(rest).where('key', '=', key).execute())
+    await write((trx) => trx.updateTable('sim_ops').set(rest).where('key', '=', key).execute())
   },
   async list(clusterId: string): Promise<SimRecord[]> {
     const rows = await db.selectFrom('sim_ops').selectAll().where('cluster_id', '=', clusterId).execute()
     return rows.map(toSimRecord)
   },
   async deleteAll(): Promise<void> {
-    await transaction((trx) => trx.deleteFrom('sim_ops').execute())
+    await write((trx) => trx.deleteFrom('sim_ops').execute())
   },
 })

@@ -26,9 +26,10 @@ export const newWorkRow = (clusterId: string, dueAt: number) => ({
  */
 export const createWorkStore = (database: Database) => {
   const { db, dialect } = database
-  // Writes go through database.transaction so that, on SQLite, they join a group commit
-  // instead of paying one fsync each.
+  // Writes go through database.transaction or database.write so that, on SQLite, they join a
+  // group commit instead of paying one fsync each.
   const tx = database.transaction
+  const write = database.write
   return {
     /** Asks for a look at `dueAt` (or sooner, if already asked). Safe while leased: marks it dirty. */
     async enqueue(tx: Tx, clusterId: string, dueAt: number): Promise<void> {
@@ -88,7 +89,7 @@ export const createWorkStore = (database: Database) => {
      * it. False when the lease was lost (expired and taken, or released): the pass must stop.
      */
     async extend(clusterId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
-      const res = await tx((trx) =>
+      const res = await write((trx) =>
         trx
           .updateTable('work')
           .set({ lease_expires_at: now + leaseMs })
@@ -108,7 +109,7 @@ export const createWorkStore = (database: Database) => {
       now: number,
       failed = false,
     ): Promise<void> {
-      await tx((trx) =>
+      await write((trx) =>
         trx
           .updateTable('work')
           .set({
@@ -154,7 +155,7 @@ export const createWorkStore = (database: Database) => {
 
     /** On shutdown: hand our leases back so another replica can pick them up without waiting. */
     async releaseAll(owner: string): Promise<void> {
-      await tx((trx) =>
+      await write((trx) =>
         trx
           .updateTable('work')
           .set({ lease_owner: null, lease_expires_at: null })

@@ -143,7 +143,14 @@ export const createWriteCounter = async ({
 }) => {
   const tables = (await db.introspection.getTables())
     .map((t) => t.name)
-    .filter((name) => name !== 'idempotency_keys' && !name.startsWith('kysely_'))
+    // SQLite's trigram index on names (a virtual table and its shadow tables) is written only by
+    // the triggers of `clusters`, whose writes are counted.
+    .filter(
+      (name) =>
+        name !== 'idempotency_keys' &&
+        !name.startsWith('kysely_') &&
+        !name.startsWith('clusters_name_trigram'),
+    )
     .sort()
   expect(tables).toEqual(
     expect.arrayContaining(['clusters', 'vms', 'events', 'credentials', 'faults', 'work', 'sim_ops']),

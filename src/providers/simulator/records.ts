@@ -18,6 +18,8 @@ export interface SimRecord {
 
 export interface SimRecordStore {
   get(key: string): Promise<SimRecord | undefined>
+  /** The records of those keys that exist, by key (one read). */
+  getMany(keys: readonly string[]): Promise<Map<string, SimRecord>>
   /** Inserts unless the key exists; returns the record stored either way (first writer wins). */
   ensure(record: SimRecord): Promise<SimRecord>
   /** Overwrites a record (a VM lost, or booted again after a loss). */

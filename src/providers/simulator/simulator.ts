@@ -141,8 +141,10 @@ export const createSimulatorProvider = ({
     durationMs: number,
     fails: () => Promise<boolean>,
     detail: () => object = () => ({}),
+    known?: { absent: true },
   ): Promise<SimRecord> => {
-    const existing = await records.get(key)
+    // A caller that has just read the key and found nothing says so: one round trip less.
+    const existing = known ? undefined : await records.get(key)
     if (existing) return existing
     const now = clock.now()
     const outcome = (await fails()) ? 'fail' : 'ok'
@@ -277,8 +279,12 @@ export const createSimulatorProvider = ({
     },
 
     async createVm(plan) {
-      const del = await records.get(vmDeleteKey(plan.clusterId, plan.name))
-      const existing = await records.get(vmKey(plan.clusterId, plan.name))
+      const both = await records.getMany([
+        vmDeleteKey(plan.clusterId, plan.name),
+        vmKey(plan.clusterId, plan.name),
+      ])
+      const del = both.get(vmDeleteKey(plan.clusterId, plan.name))
+      const existing = both.get(vmKey(plan.clusterId, plan.name))
       // A deleted name stays deleted: a late or repeated create cannot bring it back.
       if (del) return existing ? vmState(existing, del) : gone(plan)
       if (existing && existing.outcome !== 'lost') return vmState(existing, undefined)
@@ -323,6 +329,8 @@ export const createSimulatorProvider = ({
               'install',
               fresh ? DURATIONS.install : DURATIONS.scaleOutInstall,
               () => (fresh ? clusterFault('installFailure', plan.clusterName) : Promise.resolve(false)),
+              undefined,
+              { absent: true },
             )
       }
       return opState(r, 'installation', 'INSTALL_FAILED')
@@ -351,6 +359,8 @@ export const createSimulatorProvider = ({
                 `task-${plan.type}`,
                 plan.type === 'hive' ? DURATIONS.hiveTask : DURATIONS.sparkTask,
                 () => clusterFault('taskFailure', plan.clusterName),
+                undefined,
+                { absent: true },
               )
       }
       const state = opState(r, `${plan.type} task`, 'TASK_FAILED')
