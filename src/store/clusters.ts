@@ -7,6 +7,7 @@ import type { NewEvent } from '../domain/events.js'
 import type { Database } from './db.js'
 import { newEventRow } from './events.js'
 import type { ClustersTable } from './tables.js'
+import { batchedReads } from './batched-reads.js'
 import { singleFlight } from './single-flight.js'
 import { hasNul } from './text.js'
 import { kx, type Tx } from './tx.js'
@@ -140,6 +141,13 @@ export const createClusterStore = (database: Database) => {
   const byId = database.prepared<ClusterRow>(
     db.selectFrom('clusters').selectAll().where('project', '=', '?').where('id', '=', '?').compile(),
   )
+  // PostgreSQL: concurrent GETs share one query (batched-reads.ts), each row parsed once.
+  const byIds = database.writeGeneration
+    ? undefined
+    : database.prepared<ClusterRow>(CompiledQuery.raw('select * from clusters where id = any($1::text[])'))
+  const byIdBatched =
+    byIds &&
+    batchedReads(async (ids) => new Map((await byIds([ids])).map((row) => [row.id, toRecord(row)] as const)))
 
   // PostgreSQL: the snapshot (which transactions are committed) is the stamp. Two equal
   // snapshots see the same data, and any commit changes it, so a cached result stamped with the
@@ -383,14 +391,15 @@ export const createClusterStore = (database: Database) => {
     /**
      * The API's read, scoped to the caller's project. On SQLite parsed records are kept per
      * commit counter: a GET that finds nothing committed since its last read of this cluster
-     * skips the row and its JSON. PostgreSQL reads the row: checking a stamp would cost the same
-     * round trip. Callers must not mutate the record.
+     * skips the row and its JSON. PostgreSQL reads the row (checking a stamp would cost the same
+     * round trip), in one query with the other GETs of the same turn of the event loop. Callers
+     * must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
       if (!database.writeGeneration) {
-        const [row] = await byId([project, id])
-        return row ? toRecord(row) : undefined
+        const record = await byIdBatched!(id)
+        return record?.project === project ? record : undefined
       }
       const rev = database.writeGeneration()
       const key = `${project}\u0000${id}`
