@@ -122,20 +122,19 @@ export const createSteps = (deps: StepDeps) => {
       status,
     )
   const recordVms = (tx: Tx, c: ClusterRecord, vms: readonly ObservedVm[], t: number) =>
-    Promise.all(
-      vms.map((v) =>
-        store.vms.insert(tx, {
-          clusterId: c.id,
-          name: v.name,
-          role: v.role,
-          index: v.index,
-          instanceId: v.instanceId,
-          ip: v.ip,
-          status: 'Creating',
-          flavorName: v.role === 'master' ? c.spec.masterFlavorName : c.spec.workerFlavorName,
-          createdAt: t,
-        }),
-      ),
+    store.vms.insert(
+      tx,
+      vms.map((v) => ({
+        clusterId: c.id,
+        name: v.name,
+        role: v.role,
+        index: v.index,
+        instanceId: v.instanceId,
+        ip: v.ip,
+        status: 'Creating' as const,
+        flavorName: v.role === 'master' ? c.spec.masterFlavorName : c.spec.workerFlavorName,
+        createdAt: t,
+      })),
     )
 
   /**

@@ -97,33 +97,50 @@ export const createVmStore = (database: Database) => {
      * Adds a VM. The cluster's counters follow in the same statement batch: its uptime sums,
      * and the next free index of the VM's role, so an index is never handed out twice.
      */
-    async insert(tx: Tx, vm: Omit<VmRecord, 'endedAt'>): Promise<void> {
+    async insert(tx: Tx, vms: readonly Omit<VmRecord, 'endedAt'>[]): Promise<void> {
+      const first = vms[0]
+      if (!first) return
+      if (vms.some((vm) => vm.clusterId !== first.clusterId)) throw new Error('VMs of one cluster at a time')
       const trx = kx(tx)
       await trx
         .insertInto('vms')
-        .values({
-          cluster_id: vm.clusterId,
-          instance_id: vm.instanceId,
-          name: vm.name,
-          is_master: vm.role === 'master' ? 1 : 0,
-          idx: vm.index,
-          status: vm.status,
-          flavor_name: vm.flavorName,
-          ip: vm.ip,
-          created_at: vm.createdAt,
-          ended_at: null,
-        })
+        .values(
+          vms.map((vm) => ({
+            cluster_id: vm.clusterId,
+            instance_id: vm.instanceId,
+            name: vm.name,
+            is_master: vm.role === 'master' ? 1 : 0,
+            idx: vm.index,
+            status: vm.status,
+            flavor_name: vm.flavorName,
+            ip: vm.ip,
+            created_at: vm.createdAt,
+            ended_at: null,
+          })),
+        )
         .execute()
-      const next = vm.role === 'master' ? 'next_master_index' : 'next_worker_index'
+      // The cluster's counters move with its VMs, in the same statement for all of them.
       const greatest = database.dialect === 'sqlite' ? 'max' : 'greatest'
+      const next = (role: 'master' | 'worker') => {
+        const column = role === 'master' ? 'next_master_index' : 'next_worker_index'
+        const indexes = vms.filter((vm) => vm.role === role).map((vm) => vm.index + 1)
+        return indexes.length === 0
+          ? {}
+          : { [column]: sql`${sql.raw(greatest)}(${sql.ref(column)}, ${Math.max(...indexes)})` }
+      }
       await trx
         .updateTable('clusters')
         .set((eb) => ({
-          vm_live_count: eb('vm_live_count', '+', 1),
-          vm_live_created_sum: eb('vm_live_created_sum', '+', vm.createdAt),
-          [next]: sql`${sql.raw(greatest)}(${sql.ref(next)}, ${vm.index + 1})`,
+          vm_live_count: eb('vm_live_count', '+', vms.length),
+          vm_live_created_sum: eb(
+            'vm_live_created_sum',
+            '+',
+            vms.reduce((sum, vm) => sum + vm.createdAt, 0),
+          ),
+          ...next('master'),
+          ...next('worker'),
         }))
-        .where('id', '=', vm.clusterId)
+        .where('id', '=', first.clusterId)
         .execute()
     },
 

@@ -114,10 +114,10 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
         flavorName: 'm2a.xlarge',
         createdAt,
       })
+      // Several at once (one pass records a cluster's new VMs together), and one more alone.
       await store.transaction(async (tx) => {
-        await store.vms.insert(tx, vm('m1', 'master', 1, 100))
-        await store.vms.insert(tx, vm('w1', 'worker', 1, 100))
-        await store.vms.insert(tx, vm('w7', 'worker', 7, 200))
+        await store.vms.insert(tx, [vm('m1', 'master', 1, 100), vm('w7', 'worker', 7, 200)])
+        await store.vms.insert(tx, [vm('w1', 'worker', 1, 100)])
       })
       let got = (await store.clusters.getById(c.id))!
       expect(got).toMatchObject({
@@ -127,7 +127,7 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
         vmLiveCreatedSum: 400,
       })
       // An older index does not move the next one back.
-      await store.transaction((tx) => store.vms.insert(tx, vm('w3', 'worker', 3, 300)))
+      await store.transaction((tx) => store.vms.insert(tx, [vm('w3', 'worker', 3, 300)]))
       expect((await store.clusters.getById(c.id))!.nextWorkerIndex).toBe(8)
 
       await store.transaction((tx) => store.vms.end(tx, c.id, 'w7', 1_200))
@@ -142,17 +142,19 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
     it('replaces a live VM instance in place and sets statuses by name', async () => {
       const c = await insert()
       await store.transaction((tx) =>
-        store.vms.insert(tx, {
-          clusterId: c.id,
-          name: 'w1',
-          role: 'worker',
-          index: 1,
-          instanceId: `${c.id}-a`,
-          ip: '10.0.0.1',
-          status: 'Running',
-          flavorName: 'm2a.xlarge',
-          createdAt: 100,
-        }),
+        store.vms.insert(tx, [
+          {
+            clusterId: c.id,
+            name: 'w1',
+            role: 'worker',
+            index: 1,
+            instanceId: `${c.id}-a`,
+            ip: '10.0.0.1',
+            status: 'Running',
+            flavorName: 'm2a.xlarge',
+            createdAt: 100,
+          },
+        ]),
       )
       await store.transaction((tx) =>
         store.vms.replaceInstance(tx, c.id, 'w1', {
