@@ -128,6 +128,22 @@ const api = async (backend) => {
   await bare.exited
   const ratios = bareRuns.map((b, i) => getRuns[i].rps / b.rps)
 
+  // GET over 1,000 clusters, not one: what a fleet of pollers does (no two requests alike).
+  let k = 0
+  const getMany = summary(
+    await load({
+      url: base,
+      headers,
+      connections: 50,
+      duration: DURATION,
+      requests: [
+        {
+          setupRequest: (req) => ({ ...req, path: `/v2/hadoop-eco/clusters/${ids[(k++ * 7919) % 1000]}` }),
+        },
+      ],
+    }),
+  )
+
   const listPath = `?name=-t042-&sort=status,asc&sort=createdAt,desc&size=20&page=3`
   const check = await (await fetch(`${base}${listPath}`, { headers })).json()
   const list = summary(
@@ -160,6 +176,7 @@ const api = async (backend) => {
       rounds: getRuns.map((x) => x.rps),
       ofBarePct: Math.round(median(ratios) * 1000) / 10,
     },
+    getMany,
     list: { ...list, query: listPath, totalElements: check.totalElements, exampleMatch: seedName(420) },
     listWhileWriting: { ...listCold, concurrentCreates: writes.rps, createMax: writes.max },
     listWhileWritingMatching: {
@@ -262,6 +279,7 @@ const compare = async () => {
   const slowest = (r) =>
     Math.max(
       r.getOne.max,
+      r.getMany.max,
       r.list.max,
       r.listWhileWriting.max,
       r.listWhileWriting.createMax,
@@ -278,6 +296,7 @@ const compare = async () => {
       listColdMatching: ratio(postgres.listWhileWritingMatching.rps, sqlite.listWhileWritingMatching.rps),
       listCached: ratio(postgres.list.rps, sqlite.list.rps),
       getOne: ratio(postgres.getOne.rps, sqlite.getOne.rps),
+      getMany: ratio(postgres.getMany.rps, sqlite.getMany.rps),
     },
     postgresListColdP99Ms: postgres.listWhileWriting.p99,
     slowestRequestMs: { sqlite: slowest(sqlite), postgres: slowest(postgres) },
@@ -288,6 +307,7 @@ const compare = async () => {
     ['list (cold, creates match)', 'listWhileWritingMatching'],
     ['list (cached)', 'list'],
     ['GET one', 'getOne'],
+    ['GET, 1,000 clusters', 'getMany'],
   ]
   console.log('\n| benchmark | SQLite req/s, p99 | PostgreSQL req/s, p99 | PostgreSQL / SQLite |')
   console.log('| --- | ---: | ---: | ---: |')
