@@ -73,4 +73,25 @@ describe('createCredentialService: the cached check', () => {
       code: 'UNAUTHORIZED',
     })
   })
+
+  it('a revoke is not undone by a lookup that was under way during it', async () => {
+    const store = fakeStore()
+    const row = store.row()!
+    let answer: (r: CredentialRow | undefined) => void = () => undefined
+    let revoked: (ok: boolean) => void = () => undefined
+    const slow = {
+      ...store,
+      getActive: () => new Promise<CredentialRow | undefined>((r) => (answer = r)),
+      revoke: () => new Promise<boolean>((r) => (revoked = r)),
+    }
+    const creds = service(slow as unknown as ReturnType<typeof fakeStore>)
+    const lookup = creds.authenticate('k1', SECRET)
+    const revoke = creds.revoke('k1')
+    // The lookup read the row before the revoke's write and comes back while it is under way.
+    answer(row)
+    await expect(lookup).resolves.toMatchObject({ credentialId: 'k1' })
+    revoked(true)
+    await revoke
+    expect(creds.authenticateCached('k1', SECRET)).toBeUndefined()
+  })
 })

@@ -62,7 +62,9 @@ const CACHE_MS = 1000
 
 export const createCredentialService = ({ store, now }: { store: CredentialStore; now: () => number }) => {
   // `verified`: the last secret that matched the row, so a client sending the same pair again
-  // skips the SHA-256 (a tenth of a cached GET's time). Compared in constant time, as the hash is.
+  // skips the SHA-256 (a tenth of a cached GET's time). Compared in constant time; a guess of
+  // another length, or for an id nobody used in the last second, is hashed as before. The
+  // price: a second's worth of verified secrets live in memory, as every request's headers do.
   const cache = new Map<string, { row: CredentialRow | undefined; at: number; verified?: Buffer }>()
   const lookup = async (id: string) => {
     const hit = cache.get(id)
@@ -150,7 +152,12 @@ export const createCredentialService = ({ store, now }: { store: CredentialStore
 
     async revoke(id: string) {
       cache.delete(id)
-      return store.revoke(id, now())
+      try {
+        return await store.revoke(id, now())
+      } finally {
+        // Again after the write: a lookup under way during it may have cached the row as it was.
+        cache.delete(id)
+      }
     },
     countActive: () => store.countActive(),
   }

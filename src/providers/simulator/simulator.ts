@@ -141,10 +141,9 @@ export const createSimulatorProvider = ({
     durationMs: number,
     fails: () => Promise<boolean>,
     detail: () => object = () => ({}),
-    known?: { absent: true },
   ): Promise<SimRecord> => {
-    // A caller that has just read the key and found nothing says so: one round trip less.
-    const existing = known ? undefined : await records.get(key)
+    // Read again even after a caller's read: a fault consumed by a late second pass would be lost.
+    const existing = await records.get(key)
     if (existing) return existing
     const now = clock.now()
     const outcome = (await fails()) ? 'fail' : 'ok'
@@ -329,8 +328,6 @@ export const createSimulatorProvider = ({
               'install',
               fresh ? DURATIONS.install : DURATIONS.scaleOutInstall,
               () => (fresh ? clusterFault('installFailure', plan.clusterName) : Promise.resolve(false)),
-              undefined,
-              { absent: true },
             )
       }
       return opState(r, 'installation', 'INSTALL_FAILED')
@@ -359,8 +356,6 @@ export const createSimulatorProvider = ({
                 `task-${plan.type}`,
                 plan.type === 'hive' ? DURATIONS.hiveTask : DURATIONS.sparkTask,
                 () => clusterFault('taskFailure', plan.clusterName),
-                undefined,
-                { absent: true },
               )
       }
       const state = opState(r, `${plan.type} task`, 'TASK_FAILED')
