@@ -257,8 +257,11 @@ export const createReconciler = (opts: ReconcilerOptions) => {
       return 0
     }
     for (const id of ids) {
-      const p = reconcile(id).finally(() => {
-        inflight.delete(id)
+      // A claim can return a cluster whose previous pass has released it but not yet finished
+      // here (on PostgreSQL the claim's answer may be read before the release's): that pass's
+      // end must not drop the new one from `inflight`, or a drain returns while it still runs.
+      const p: Promise<void> = reconcile(id).finally(() => {
+        if (inflight.get(id) === p) inflight.delete(id)
         poke()
       })
       inflight.set(id, p)
