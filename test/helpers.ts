@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { ManualClock } from '../src/clock.js'
+import type { NewCluster } from '../src/domain/cluster.js'
+import { parseCreateCluster } from '../src/domain/cluster-spec.js'
+import type { ClusterStatus } from '../src/domain/statuses.js'
+import { validBody } from './fixtures/valid-body.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { createServer, type Server, type ServerOptions } from '../src/server.js'
 import { spyOn } from './provider-spy.js'
@@ -131,3 +135,26 @@ export const fixture = async (name: string): Promise<Record<string, unknown>> =>
 }
 
 export { validBody } from './fixtures/valid-body.js'
+
+/**
+ * A cluster row for store tests: the n-th (its id and createdAt follow n), named `name` in
+ * `project`, from the fixture body.
+ */
+export const storeCluster = (n: number, project: string, name: string, status: ClusterStatus): NewCluster => {
+  const spec = parseCreateCluster(validBody({ name }))
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    project,
+    name,
+    owner: 'o',
+    status,
+    clusterType: spec.clusterType,
+    clusterVersion: spec.clusterVersion,
+    apiKeyStatus: 'impossible',
+    masterCnt: 1,
+    workerCnt: spec.workerCnt,
+    createdAt: 1_000 + n,
+    spec,
+    info: { securityGroupIds: ['sg'] },
+  }
+}

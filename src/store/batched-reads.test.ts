@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { batchedReads } from './batched-reads.js'
+import { batchedByKey, batchedReads } from './batched-reads.js'
 
 describe('batchedReads', () => {
   const loader = (fail?: string) => {
@@ -35,5 +35,30 @@ describe('batchedReads', () => {
     const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map(read))
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'fulfilled'])
     expect(await read('a')).toBe('row a')
+  })
+
+  it("hands the load each key's first item, and every caller of a key that key's answer", async () => {
+    const seen: { id: string; v: number }[][] = []
+    const write = batchedByKey(
+      (x: { id: string; v: number }) => x.id,
+      async (items) => {
+        seen.push(items)
+        return new Map(items.filter((x) => x.v > 0).map((x) => [x.id, x.v * 10]))
+      },
+    )
+    const answers = await Promise.all([
+      write({ id: 'a', v: 1 }),
+      write({ id: 'b', v: 0 }),
+      write({ id: 'a', v: 2 }),
+      write({ id: 'c', v: 3 }),
+    ])
+    expect(answers).toEqual([10, undefined, 10, 30])
+    expect(seen).toEqual([
+      [
+        { id: 'a', v: 1 },
+        { id: 'b', v: 0 },
+        { id: 'c', v: 3 },
+      ],
+    ])
   })
 })

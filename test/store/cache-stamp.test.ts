@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { NewCluster } from '../../src/domain/cluster.js'
-import { parseCreateCluster } from '../../src/domain/cluster-spec.js'
 import { createStore, openDatabase, type Store } from '../../src/store/index.js'
-import { freshDatabase, TEST_BACKEND, validBody } from '../helpers.js'
+import { freshDatabase, storeCluster, TEST_BACKEND } from '../helpers.js'
 
 /**
  * The list and GET caches against another writer of the same database: on PostgreSQL a second
@@ -34,24 +32,9 @@ describe.skipIf(TEST_BACKEND !== 'postgres')('read caches across replicas (postg
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const cluster = (): NewCluster => {
+  const cluster = () => {
     n++
-    const spec = parseCreateCluster(validBody({ name: `stamp-${n}` }))
-    return {
-      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-      project: 'p',
-      name: spec.name,
-      owner: 'o',
-      status: 'Initializing',
-      clusterType: spec.clusterType,
-      clusterVersion: spec.clusterVersion,
-      apiKeyStatus: 'impossible',
-      masterCnt: 1,
-      workerCnt: spec.workerCnt,
-      createdAt: 1_000 + n,
-      spec,
-      info: { securityGroupIds: ['sg'] },
-    }
+    return storeCluster(n, 'p', `stamp-${n}`, 'Initializing')
   }
   const list = () =>
     a.clusters.list(

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { NewCluster } from '../../src/domain/cluster.js'
-import { parseCreateCluster } from '../../src/domain/cluster-spec.js'
 import { createStore, openDatabase, type Database, type Store } from '../../src/store/index.js'
-import { freshDatabase, TEST_BACKEND, validBody } from '../helpers.js'
+import { freshDatabase, storeCluster, TEST_BACKEND } from '../helpers.js'
 
 /**
  * The name filter is a literal, case-insensitive substring on both back-ends, whichever index
@@ -22,25 +20,7 @@ describe('the cluster name filter against its definition', () => {
   const made: { project: string; name: string; live: boolean }[] = []
   let n = 0
 
-  const cluster = (project: string, name: string): NewCluster => {
-    n++
-    const spec = parseCreateCluster(validBody({ name }))
-    return {
-      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-      project,
-      name,
-      owner: 'o',
-      status: 'Running',
-      clusterType: spec.clusterType,
-      clusterVersion: spec.clusterVersion,
-      apiKeyStatus: 'impossible',
-      masterCnt: 1,
-      workerCnt: spec.workerCnt,
-      createdAt: 1_000 + n,
-      spec,
-      info: { securityGroupIds: ['sg'] },
-    }
-  }
+  const cluster = (project: string, name: string) => storeCluster(++n, project, name, 'Running')
   // Names from a small alphabet, so substrings of every length repeat across rows.
   let rnd = 7
   const next = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31)
