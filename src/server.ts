@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import pino, { type Logger } from 'pino'
 import { buildApp } from './api/app.js'
@@ -34,21 +35,28 @@ import { createMetrics } from './api/plugins/metrics.js'
 const RESEAL_MARGIN = 10_000
 
 /**
- * Binds the database to the server's key on first start and seals any password still in clear;
- * refuses to start with a key other than the one the database was bound to,
- * which would leave every stored password unreadable.
+ * Binds the database to the server's key on first start (answers whether this start did);
+ * refuses to start with a key other than the one the database was bound to, which would leave
+ * every stored password unreadable.
  */
-const sealStoredPasswords = async (store: Store, box: SecretBox) => {
+const claimSecretKey = async (store: Store, box: SecretBox): Promise<boolean> => {
   const { keyId, claimed } = await store.secrets.claimKeyId(box.keyId)
   if (keyId !== box.keyId)
     throw new Error(
       `this database's passwords are sealed with key ${keyId}, but this server's key is ${box.keyId}: ` +
         'start it with the same HADOOP_ECO_SECRET_KEY (or data directory secret.key) as the first server',
     )
-  // Every start, not only the first: a crash after the claim, or an older replica writing during
-  // a rolling upgrade, may have left passwords in clear. Sealed specs are skipped in SQL, and
-  // after the first full pass a start reads only the clusters made since the last one, less a
-  // margin: seqs are taken before their commits, so a late commit may hold a lower one.
+  return claimed
+}
+
+/**
+ * Seals any password still in clear. Every start, not only the first: a crash after the claim,
+ * or an older replica writing during a rolling upgrade, may have left passwords in clear.
+ * Sealed specs are skipped in SQL, and after the first full pass a start reads only the
+ * clusters made since the last one, less a margin: seqs are taken before their commits, so a
+ * late commit may hold a lower one.
+ */
+const sealStoredPasswords = async (store: Store, box: SecretBox, claimed: boolean) => {
   const mark = claimed ? 0 : await store.secrets.sealedThrough()
   const { lastSeq } = await store.secrets.resealSpecs(
     (text) => {
@@ -94,6 +102,11 @@ export interface Server {
   credentials: CredentialService
   /** Set when this start generated the first credential: shown once, never stored in clear. */
   generatedCredential?: { id: string; secret: string; project: string }
+  /**
+   * Settles once the start's pass over passwords stored in clear is done (or the server
+   * closed first); the reconciler starts then.
+   */
+  sealed: Promise<void>
   close(): Promise<void>
 }
 
@@ -191,7 +204,7 @@ export const createServer = async (
   const store = createStore(database)
   const secretKey = loadSecretKey(config)
   const box = createSecretBox(secretKey.key)
-  await sealStoredPasswords(store, box)
+  const claimedKey = await claimSecretKey(store, box)
   await bindProvider(store, config.provider)
   const DAY_MS = 24 * 60 * 60 * 1000
   const purgeIdempotency = () => store.idempotency.purge(now() - DAY_MS, SEALED_PREFIX)
@@ -205,6 +218,8 @@ export const createServer = async (
   // The history of clusters that ended long ago (store/retention.ts), hourly and once after
   // start-up, in the background: it never holds up the start.
   let stopping = false
+  const stopped = new AbortController()
+  let sealingDone = false
   const purgeHistory = () =>
     config.retentionDays > 0
       ? store.retention
@@ -321,7 +336,7 @@ export const createServer = async (
         logger.warn({ err: e }, 'readiness: database check failed')
         checks.database = 'unavailable'
       }
-      checks.reconciler = reconciler.running ? 'ok' : 'stopped'
+      checks.reconciler = reconciler.running ? 'ok' : sealingDone ? 'stopped' : 'starting'
       return { ok: checks.database === 'ok' && reconciler.running, checks }
     },
     isUnavailable: isDatabaseUnavailable,
@@ -340,7 +355,29 @@ export const createServer = async (
     logger,
     version: opts.version,
   })
-  if (opts.startReconciler !== false) reconciler.start()
+  // The pass over stored passwords runs once the server answers: on a first start over a
+  // million clusters it reads every spec (about a second). The reconciler, which hands
+  // passwords to the provider, starts after it; /readyz says 'starting' until then. A failed
+  // pass (the database away) is tried again, with the reconciler still waiting.
+  const sealing = (async () => {
+    for (let attempt = 0; !stopping; attempt++) {
+      try {
+        await sealStoredPasswords(store, box, claimedKey)
+        return true
+      } catch (e) {
+        if (stopping) break
+        logger.error({ err: e }, 'sealing stored passwords failed; trying again, the reconciler waits')
+        await sleep(Math.min(30_000, 500 * 2 ** attempt), undefined, { signal: stopped.signal }).catch(
+          () => undefined,
+        )
+      }
+    }
+    return false
+  })()
+  const sealed = sealing.then((done) => {
+    sealingDone = true
+    if (done && opts.startReconciler !== false && !stopping) reconciler.start()
+  })
 
   let closing: Promise<void> | undefined
   return {
@@ -351,13 +388,16 @@ export const createServer = async (
     objects,
     credentials,
     generatedCredential,
+    sealed,
     close: () =>
       (closing ??= (async () => {
         clearInterval(purgeTimer)
         clearInterval(historyTimer)
         stopping = true
+        stopped.abort()
         clearInterval(logFlush)
         await app.close()
+        await sealed
         await reconciler.stop()
         await objects.close?.()
         await historyPurge

@@ -26,36 +26,50 @@ export const createSecretsStore = (database: Database) => {
 
     /**
      * Rewrites the stored specs after cluster `afterSeq` through `reseal` (which returns
-     * undefined for "unchanged"); returns how many changed and the highest cluster seq there is,
-     * for the next start to begin near it.
+     * undefined for "unchanged"); returns how many changed and the highest cluster seq there was
+     * when it began, for the next start to begin near it. Reads `chunk` seqs at a time and yields
+     * to the event loop between them (a SQLite read blocks it: a million specs take about a
+     * second), so requests are served while it runs. Only a sealed rewrite of the spec it read
+     * replaces a spec.
      */
     async resealSpecs(
       reseal: (spec: string) => string | undefined,
       afterSeq = 0,
+      chunk = 20_000,
     ): Promise<{ resealed: number; lastSeq: number }> {
-      return database.transaction(async (trx) => {
-        const rows = await trx
+      const last = await db
+        .selectFrom('clusters')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst()
+      const lastSeq = Number(last?.seq ?? 0)
+      let resealed = 0
+      for (let from = afterSeq; from < lastSeq; from += chunk) {
+        const rows = await db
           .selectFrom('clusters')
           .select(['id', 'spec'])
           // The primary key's range: a start reads only the clusters made since the last one.
-          .where('seq', '>', afterSeq)
+          .where('seq', '>', from)
+          .where('seq', '<=', Math.min(from + chunk, lastSeq))
           .where('spec', 'like', '%"userPw":"%')
           // Specs are sealed whole (every password at once): a sealed one needs no second look.
           .where('spec', 'not like', '%"userPw":"enc:v1:%')
           .execute()
-        let resealed = 0
         for (const r of rows) {
           const spec = reseal(r.spec)
           if (spec === undefined) continue
-          await trx.updateTable('clusters').set({ spec }).where('id', '=', r.id).execute()
-          resealed++
+          const res = await database.write((w) =>
+            w
+              .updateTable('clusters')
+              .set({ spec })
+              .where('id', '=', r.id)
+              .where('spec', '=', r.spec)
+              .executeTakeFirst(),
+          )
+          resealed += Number(res.numUpdatedRows)
         }
-        const last = await trx
-          .selectFrom('clusters')
-          .select((eb) => eb.fn.max('seq').as('seq'))
-          .executeTakeFirst()
-        return { resealed, lastSeq: Number(last?.seq ?? 0) }
-      })
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+      return { resealed, lastSeq }
     },
 
     /** The cluster seq every spec up to which was checked sealed by an earlier start (0: none). */
