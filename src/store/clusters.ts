@@ -152,6 +152,31 @@ export const createClusterStore = (database: Database) => {
     byIds &&
     batchedReads(async (ids) => new Map((await byIds([ids])).map((row) => [row.id, toRecord(row)] as const)))
 
+  // SQLite: parsed records kept per commit counter, and GETs answered a turn of the event loop
+  // at a time too. Not for the database's sake (a hit reads nothing): fifty answers written
+  // together cost the server and its clients fewer wake-ups than fifty written one by one as
+  // each request is parsed. Measured (bench/README.md): 12.6-13.5k -> 17.8-21.9k GETs a second.
+  const byKeyBatched =
+    byId &&
+    batchedReads<ClusterRecord>(async (keys) => {
+      const out = new Map<string, ClusterRecord>()
+      for (const key of keys) {
+        const rev = database.writeGeneration!()
+        const hit = cached(records, key, rev)
+        if (hit) {
+          out.set(key, hit)
+          continue
+        }
+        const [project, id] = key.split('\u0000') as [string, string]
+        const [row] = await byId([project, id])
+        if (!row) continue
+        const record = toRecord(row)
+        remember(records, key, rev, record, 10_000)
+        out.set(key, record)
+      }
+      return out
+    })
+
   // PostgreSQL: the creates of one turn of the event loop go in as one statement, so fifty
   // concurrent creates cost one plan, one commit and one WAL flush instead of fifty. A name
   // taken (by a live cluster, or by an earlier create of the same batch) skips that row and
@@ -442,8 +467,8 @@ export const createClusterStore = (database: Database) => {
      * The API's read, scoped to the caller's project. On SQLite parsed records are kept per
      * commit counter: a GET that finds nothing committed since its last read of this cluster
      * skips the row and its JSON. PostgreSQL reads the row (checking a stamp would cost the same
-     * round trip), in one query with the other GETs of the same turn of the event loop. Callers
-     * must not mutate the record.
+     * round trip), in one query with the other GETs of the same turn of the event loop. Both
+     * answer the GETs of one turn together. Callers must not mutate the record.
      */
     async get(project: string, id: string): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
@@ -451,15 +476,7 @@ export const createClusterStore = (database: Database) => {
         const record = await byIdBatched!(id)
         return record?.project === project ? record : undefined
       }
-      const rev = database.writeGeneration()
-      const key = `${project}\u0000${id}`
-      const hit = cached(records, key, rev)
-      if (hit) return hit
-      const [row] = await byId!([project, id])
-      if (!row) return undefined
-      const record = toRecord(row)
-      remember(records, key, rev, record, 10_000)
-      return record
+      return byKeyBatched!(`${project}\u0000${id}`)
     },
 
     /**
