@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
+import { afterAll, beforeAll } from 'vitest'
 import { ManualClock } from '../src/clock.js'
 import type { NewCluster } from '../src/domain/cluster.js'
 import { parseCreateCluster } from '../src/domain/cluster-spec.js'
@@ -10,6 +11,7 @@ import { validBody } from './fixtures/valid-body.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { createServer, type Server, type ServerOptions } from '../src/server.js'
 import { spyOn } from './provider-spy.js'
+import { createStore, openDatabase, type Store } from '../src/store/index.js'
 
 export const FIXTURES = new URL('./fixtures/', import.meta.url)
 
@@ -135,6 +137,34 @@ export const fixture = async (name: string): Promise<Record<string, unknown>> =>
 }
 
 export { validBody } from './fixtures/valid-body.js'
+
+/**
+ * A migrated store over a fresh database for the enclosing describe block (its beforeAll and
+ * afterAll): read `.store` from a hook or a test, after this one's beforeAll ran.
+ */
+export const useFreshStore = (): { readonly store: Store } => {
+  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-store-'))
+  let store: Store | undefined
+  let drop = async () => undefined as void
+  beforeAll(async () => {
+    const fresh = await freshDatabase(dir)
+    drop = fresh.drop
+    const database = await openDatabase(fresh.url)
+    await database.migrate()
+    store = createStore(database)
+  })
+  afterAll(async () => {
+    await store?.database.close()
+    await drop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return {
+    get store() {
+      if (!store) throw new Error('useFreshStore: read .store from a hook or a test')
+      return store
+    },
+  }
+}
 
 /**
  * A cluster row for store tests: the n-th (its id and createdAt follow n), named `name` in

@@ -286,6 +286,7 @@ export const createClusterStore = (database: Database) => {
   const counts: Stamped<number> = new Map()
   const pages: Stamped<number[]> = new Map()
   const records: Stamped<ClusterRecord> = new Map()
+  const pageRecords: Stamped<ClusterRecord[]> = new Map()
   // Eviction is by insertion order (FIFO, not LRU): a hit costs one lookup and no reordering.
   const cached = <T>(m: Stamped<T>, key: string, rev: number | string): T | undefined => {
     const e = m.get(key)
@@ -347,6 +348,18 @@ export const createClusterStore = (database: Database) => {
       ? database.writeGeneration()
       : await restamp(filter, queryKey, pageKey)
     const timeDependent = page.sort.some((k) => k.field === 'elapsedTime')
+    // SQLite keeps a page's records too: its counter moves only when a cluster changes, so a
+    // hit needs no query at all (reading the page's 20 rows again cost ~0.2 ms at a million).
+    const keepRows = !!database.writeGeneration && !timeDependent
+    if (keepRows) {
+      const rows = cached(pageRecords, pageKey, rev)
+      const total = rows && cached(counts, queryKey, rev)
+      if (rows && total !== undefined) return { rows, total }
+    }
+    const answer = (rows: ClusterRecord[], total: number) => {
+      if (keepRows) remember(pageRecords, pageKey, rev, rows, 128)
+      return { rows, total }
+    }
 
     // SQLite with a name of 3+ ASCII characters: the matching rows by the trigram index
     // (migration 0012), each checked for its project by rowid. `+project` keeps the planner
@@ -398,7 +411,7 @@ export const createClusterStore = (database: Database) => {
             rev,
             joined.map((r) => Number(r.seq)),
           )
-        return { rows: joined.map(toRecord), total }
+        return answer(joined.map(toRecord), total)
       }
       // Past the last page, or nothing matches: the total needs its own count.
     }
@@ -422,7 +435,10 @@ export const createClusterStore = (database: Database) => {
     if (seqs.length === 0) return { rows: [], total }
     const rows = await db.selectFrom('clusters').selectAll().where('seq', 'in', seqs).execute()
     const bySeq = new Map(rows.map((r) => [Number(r.seq), r]))
-    return { rows: seqs.flatMap((s) => (bySeq.has(s) ? [toRecord(bySeq.get(s)!)] : [])), total }
+    return answer(
+      seqs.flatMap((s) => (bySeq.has(s) ? [toRecord(bySeq.get(s)!)] : [])),
+      total,
+    )
   }
 
   // PostgreSQL: concurrent identical lists share one trip to the database (single-flight.ts).

@@ -21,9 +21,10 @@ export interface Database {
   readonly dialect: Dialect
   readonly db: Kysely<Tables>
   /**
-   * SQLite only: a counter bumped after every commit. The server is the file's only writer, so
-   * an unchanged counter proves nothing changed, without a query. Undefined on PostgreSQL,
-   * where other replicas write too.
+   * SQLite only: a counter bumped by every write to the clusters table and after the commit of
+   * each transaction that made one. The server is the file's only writer, so an unchanged
+   * counter proves no cluster changed, without a query. Undefined on PostgreSQL, where other
+   * replicas write too.
    */
   writeGeneration?: () => number
   /**
@@ -119,7 +120,30 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
   // Kysely serializes its queries and transactions on the one connection; prepared statements
   // bypass it, so they wait while a transaction is open instead of reading its uncommitted state.
   let openTx: Promise<unknown> | undefined
+  // The generation moves only when clusters rows change: the caches it stamps hold nothing else
+  // (clusters.ts), and the reconciler's commits to work, events, sim_ops and vms would empty
+  // them for nothing. A trigger counts at the write (an autocommit statement is committed when
+  // it returns) and the commit counts again, so a result stamped in between is never served
+  // after the commit. Temp triggers: this connection's own, nothing in the file for other
+  // tools to trip on.
   let generation = 0
+  let clustersWritten = false
+  raw.function('he_clusters_written', () => {
+    generation++
+    clustersWritten = true
+    return null
+  })
+  const CHANGES = ['insert', 'update', 'delete']
+  const watchClusters = (on: boolean) => {
+    for (const when of CHANGES) raw.exec(`drop trigger if exists temp.he_clusters_${when}`)
+    const table = raw.prepare(`select 1 from sqlite_master where type = 'table' and name = 'clusters'`).get()
+    if (on && table)
+      for (const when of CHANGES)
+        raw.exec(
+          `create temp trigger he_clusters_${when} after ${when} on main.clusters begin select he_clusters_written(); end`,
+        )
+  }
+  watchClusters(true)
   const batcher = createGroupCommit(db, {
     onOpen: (p) => {
       openTx = p
@@ -127,7 +151,11 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
         if (openTx === p) openTx = undefined
       })
     },
-    onCommit: () => generation++,
+    onCommit: () => {
+      if (!clustersWritten) return
+      clustersWritten = false
+      generation++
+    },
     inTransaction: () => raw.inTransaction,
   })
   return {
@@ -148,7 +176,15 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
     },
     transaction: batcher,
     write: batcher,
-    migrate: () => runMigrations(db, 'sqlite'),
+    migrate: async () => {
+      // A migration may rebuild the table: the triggers go first and come back on the new one.
+      watchClusters(false)
+      try {
+        await runMigrations(db, 'sqlite')
+      } finally {
+        watchClusters(true)
+      }
+    },
     async close() {
       while (openTx) await openTx.catch(() => undefined)
       await checkpointer?.terminate()

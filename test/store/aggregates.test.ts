@@ -1,32 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { NewCluster } from '../../src/domain/cluster.js'
 import { parseCreateCluster } from '../../src/domain/cluster-spec.js'
-import { createStore, LeaseLostError, openDatabase, type Store } from '../../src/store/index.js'
-import { freshDatabase, TEST_BACKEND, validBody } from '../helpers.js'
+import { LeaseLostError, type Store } from '../../src/store/index.js'
+import { TEST_BACKEND, useFreshStore, validBody } from '../helpers.js'
 
 /**
  * One suite per aggregate, run on SQLite and on PostgreSQL (vitest.config.ts runs test/store on
  * both): what each store function promises, through the store's own interface only.
  */
 describe(`store aggregates (${TEST_BACKEND})`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-store-'))
+  const fixture = useFreshStore()
   let store: Store
-  let drop: () => Promise<void>
   let n = 0
-  beforeAll(async () => {
-    const fresh = await freshDatabase(dir)
-    drop = fresh.drop
-    const database = await openDatabase(fresh.url)
-    await database.migrate()
-    store = createStore(database)
-  })
-  afterAll(async () => {
-    await store.database.close()
-    await drop()
-    rmSync(dir, { recursive: true, force: true })
+  beforeAll(() => {
+    store = fixture.store
   })
 
   const newCluster = (over: Partial<NewCluster> = {}): NewCluster => {

@@ -1,24 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, openDatabase, type Store } from '../../src/store/index.js'
-import { freshDatabase, TEST_BACKEND } from '../helpers.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Store } from '../../src/store/index.js'
+import { TEST_BACKEND, useFreshStore } from '../helpers.js'
 
 /** The web console's session store (DESIGN section 13), on SQLite and on PostgreSQL. */
 describe(`console session store (${TEST_BACKEND})`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-store-'))
+  const fixture = useFreshStore()
   let store: Store
-  let drop: () => Promise<void>
   let n = 0
   // Epoch milliseconds past 2^31, as real ones are: the columns must hold them.
   const T = Date.UTC(2026, 0, 1)
   beforeAll(async () => {
-    const fresh = await freshDatabase(dir)
-    drop = fresh.drop
-    const database = await openDatabase(fresh.url)
-    await database.migrate()
-    store = createStore(database)
+    store = fixture.store
     for (const id of ['c1', 'c2'])
       await store.credentials.insert({
         id,
@@ -28,11 +20,6 @@ describe(`console session store (${TEST_BACKEND})`, () => {
         created_at: T,
         revoked_at: null,
       })
-  })
-  afterAll(async () => {
-    await store.database.close()
-    await drop()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const open = async (over: { credentialId?: string; expiresAt?: number } = {}) => {

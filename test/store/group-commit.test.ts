@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../../src/store/index.js'
-import { freshDatabase } from '../helpers.js'
+import { createStore, openDatabase, type Database } from '../../src/store/index.js'
+import { freshDatabase, storeCluster } from '../helpers.js'
 
 /** The store's transaction contract, on each backend: all or nothing per caller, even when batched. */
 describe('store transactions', () => {
@@ -65,12 +65,49 @@ describe('store transactions', () => {
     expect(await ids()).toEqual([])
   })
 
-  it('bumps the local commit counter on SQLite, which the read caches rely on', async () => {
+  it('moves the local counter the read caches rely on when clusters change, and only then (SQLite)', async () => {
     if (db.dialect !== 'sqlite') return expect(db.writeGeneration).toBeUndefined()
-    const before = db.writeGeneration!()
+    const gen = () => db.writeGeneration!()
+    const store = createStore(db)
+    let before = gen()
+    // Work, events, faults: nothing a cached cluster or list holds.
     await db.transaction(async (trx) => {
       await trx.insertInto('faults').values(fault('e')).execute()
     })
+    expect(gen()).toBe(before)
+
+    // A cluster written: the counter moves at the write and again at the commit, so a result
+    // stamped between the two is not served after the commit.
+    let during = 0
+    await db.transaction(async (trx) => {
+      await store.clusters.insert(trx, storeCluster(1, 'p', 'gen-1', 'Initializing'))
+      during = gen()
+    })
+    expect(during).toBeGreaterThan(before)
+    expect(gen()).toBeGreaterThan(during)
+
+    // Updated, deleted, and written outside any transaction: each moves it.
+    for (const write of [
+      () => db.db.updateTable('clusters').set({ status: 'Running' }).where('name', '=', 'gen-1').execute(),
+      () => db.db.deleteFrom('clusters').where('name', '=', 'gen-1').execute(),
+    ]) {
+      before = gen()
+      await write()
+      expect(gen()).toBeGreaterThan(before)
+    }
+    // A write that changes no row does not.
+    before = gen()
+    await db.db.updateTable('clusters').set({ status: 'Running' }).where('name', '=', 'none').execute()
+    expect(gen()).toBe(before)
+  })
+
+  it('SQLite: the counter still follows clusters after migrations ran again', async () => {
+    if (db.dialect !== 'sqlite') return
+    await db.migrate()
+    const before = db.writeGeneration!()
+    await db.transaction((trx) =>
+      createStore(db).clusters.insert(trx, storeCluster(2, 'p', 'gen-2', 'Initializing')),
+    )
     expect(db.writeGeneration!()).toBeGreaterThan(before)
   })
 

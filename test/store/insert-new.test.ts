@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { NewCluster } from '../../src/domain/cluster.js'
 import { DuplicateNameError } from '../../src/store/clusters.js'
-import { createStore, openDatabase, type Database, type Store } from '../../src/store/index.js'
-import { freshDatabase, storeCluster } from '../helpers.js'
+import type { Database, Store } from '../../src/store/index.js'
+import { storeCluster, useFreshStore } from '../helpers.js'
 
 /**
  * A plain create: the cluster, its first event and its work row, all or none. Creates made in
@@ -13,23 +10,13 @@ import { freshDatabase, storeCluster } from '../helpers.js'
  * joins the group commit): a name clash drops only its own create, whatever else the batch holds.
  */
 describe('creating clusters together', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-insert-new-'))
-  let database: Database
+  const fixture = useFreshStore()
   let store: Store
-  let drop: () => Promise<void>
+  let database: Database
   let n = 0
-
-  beforeAll(async () => {
-    const fresh = await freshDatabase(dir)
-    drop = fresh.drop
-    database = await openDatabase(fresh.url)
-    await database.migrate()
-    store = createStore(database)
-  })
-  afterAll(async () => {
-    await database.close()
-    await drop()
-    rmSync(dir, { recursive: true, force: true })
+  beforeAll(() => {
+    store = fixture.store
+    database = store.database
   })
 
   const create = (c: NewCluster) =>

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createStore, openDatabase, type Database, type Store } from '../../src/store/index.js'
-import { freshDatabase, storeCluster, TEST_BACKEND } from '../helpers.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Database, Store } from '../../src/store/index.js'
+import { storeCluster, TEST_BACKEND, useFreshStore } from '../helpers.js'
 
 /**
  * The name filter is a literal, case-insensitive substring on both back-ends, whichever index
@@ -13,10 +10,9 @@ import { freshDatabase, storeCluster, TEST_BACKEND } from '../helpers.js'
  * terminated clusters and clusters inserted before SQLite's trigram index existed.
  */
 describe('the cluster name filter against its definition', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-name-filter-'))
+  const fixture = useFreshStore()
   let database: Database
   let store: Store
-  let drop: () => Promise<void>
   const made: { project: string; name: string; live: boolean }[] = []
   let n = 0
 
@@ -48,11 +44,8 @@ describe('the cluster name filter against its definition', () => {
   }
 
   beforeAll(async () => {
-    const fresh = await freshDatabase(dir)
-    drop = fresh.drop
-    database = await openDatabase(fresh.url)
-    await database.migrate()
-    store = createStore(database)
+    store = fixture.store
+    database = store.database
     if (database.dialect === 'sqlite') {
       // Rows from before migration 0012: undo it, add rows, migrate again (it indexes them).
       await sql`drop table clusters_name_trigram`.execute(database.db)
@@ -63,11 +56,6 @@ describe('the cluster name filter against its definition', () => {
       await database.migrate()
     }
     await add(300 - made.length)
-  })
-  afterAll(async () => {
-    await database.close()
-    await drop()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const listed = async (name: string, includeTerminated: boolean, size = 1000) => {
