@@ -79,8 +79,8 @@ describe('store transactions', () => {
     // A cluster written: the counter moves at the write and again at the commit, so a result
     // stamped between the two is not served after the commit.
     let during = 0
-    await db.transaction(async (trx) => {
-      await store.clusters.insert(trx, storeCluster(1, 'p', 'gen-1', 'Initializing'))
+    await store.transaction(async (tx) => {
+      await store.clusters.insert(tx, storeCluster(1, 'p', 'gen-1', 'Initializing'))
       during = gen()
     })
     expect(during).toBeGreaterThan(before)
@@ -105,9 +105,8 @@ describe('store transactions', () => {
     if (db.dialect !== 'sqlite') return
     await db.migrate()
     const before = db.writeGeneration!()
-    await db.transaction((trx) =>
-      createStore(db).clusters.insert(trx, storeCluster(2, 'p', 'gen-2', 'Initializing')),
-    )
+    const store = createStore(db)
+    await store.transaction((tx) => store.clusters.insert(tx, storeCluster(2, 'p', 'gen-2', 'Initializing')))
     expect(db.writeGeneration!()).toBeGreaterThan(before)
   })
 
