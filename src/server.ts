@@ -56,16 +56,25 @@ const claimSecretKey = async (store: Store, box: SecretBox): Promise<boolean> =>
  * clusters made since the last one, less a margin: seqs are taken before their commits, so a
  * late commit may hold a lower one.
  */
-const sealStoredPasswords = async (store: Store, box: SecretBox, claimed: boolean) => {
+const sealStoredPasswords = async (
+  store: Store,
+  box: SecretBox,
+  claimed: boolean,
+  stop: () => boolean,
+): Promise<boolean> => {
   const mark = claimed ? 0 : await store.secrets.sealedThrough()
-  const { lastSeq } = await store.secrets.resealSpecs(
+  const { lastSeq, complete } = await store.secrets.resealSpecs(
     (text) => {
       const sealed = JSON.stringify(sealPasswords(JSON.parse(text) as object, box))
       return sealed === text ? undefined : sealed
     },
     Math.max(0, mark - RESEAL_MARGIN),
+    undefined,
+    stop,
   )
-  if (lastSeq !== mark) await store.secrets.setSealedThrough(lastSeq)
+  // A pass stopped by a shutdown leaves the mark: the next start reads from it again.
+  if (complete && lastSeq !== mark) await store.secrets.setSealedThrough(lastSeq)
+  return complete
 }
 
 /**
@@ -104,9 +113,10 @@ export interface Server {
   generatedCredential?: { id: string; secret: string; project: string }
   /**
    * Settles once the start's pass over passwords stored in clear is done (or the server
-   * closed first); the reconciler starts then.
+   * closed first); the reconciler starts then. Answers the error of a pass that failed for
+   * good (not for the database being away, which is retried): the server cannot run clusters.
    */
-  sealed: Promise<void>
+  sealed: Promise<Error | undefined>
   close(): Promise<void>
 }
 
@@ -357,26 +367,31 @@ export const createServer = async (
   })
   // The pass over stored passwords runs once the server answers: on a first start over a
   // million clusters it reads every spec (about a second). The reconciler, which hands
-  // passwords to the provider, starts after it; /readyz says 'starting' until then. A failed
-  // pass (the database away) is tried again, with the reconciler still waiting.
-  const sealing = (async () => {
+  // passwords to the provider, starts after it; /readyz says 'starting' until then. A pass
+  // that fails because the database is away is tried again; any other failure is for good
+  // (`sealed` answers it, and `serve` stops), the reconciler never starting.
+  const sealing = (async (): Promise<{ done: boolean; error?: Error }> => {
     for (let attempt = 0; !stopping; attempt++) {
       try {
-        await sealStoredPasswords(store, box, claimedKey)
-        return true
+        return { done: await sealStoredPasswords(store, box, claimedKey, () => stopping) }
       } catch (e) {
         if (stopping) break
-        logger.error({ err: e }, 'sealing stored passwords failed; trying again, the reconciler waits')
+        if (!isDatabaseUnavailable(e)) {
+          logger.error({ err: e }, 'sealing stored passwords failed; the reconciler stays stopped')
+          return { done: false, error: e instanceof Error ? e : new Error(String(e)) }
+        }
+        logger.warn({ err: e }, 'sealing stored passwords failed; trying again, the reconciler waits')
         await sleep(Math.min(30_000, 500 * 2 ** attempt), undefined, { signal: stopped.signal }).catch(
           () => undefined,
         )
       }
     }
-    return false
+    return { done: false }
   })()
-  const sealed = sealing.then((done) => {
+  const sealed = sealing.then(({ done, error }) => {
     sealingDone = true
     if (done && opts.startReconciler !== false && !stopping) reconciler.start()
+    return error
   })
 
   let closing: Promise<void> | undefined

@@ -142,12 +142,14 @@ export { validBody } from './fixtures/valid-body.js'
  * A migrated store over a fresh database for the enclosing describe block (its beforeAll and
  * afterAll): read `.store` from a hook or a test, after this one's beforeAll ran.
  */
-export const useFreshStore = (): { readonly store: Store } => {
+export const useFreshStore = (): { readonly store: Store; readonly url: string } => {
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-store-'))
   let store: Store | undefined
+  let url = ''
   let drop = async () => undefined as void
   beforeAll(async () => {
     const fresh = await freshDatabase(dir)
+    url = fresh.url
     drop = fresh.drop
     const database = await openDatabase(fresh.url)
     await database.migrate()
@@ -162,6 +164,9 @@ export const useFreshStore = (): { readonly store: Store } => {
     get store() {
       if (!store) throw new Error('useFreshStore: read .store from a hook or a test')
       return store
+    },
+    get url() {
+      return url
     },
   }
 }

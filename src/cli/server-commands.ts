@@ -33,16 +33,22 @@ export const serve = async (
     { address, database: config.databaseUrl.replace(/\/\/[^@]*@/, '//***@'), timeScale: config.timeScale },
     'hadoop-eco listening',
   )
-  await new Promise<void>((resolve) => {
+  const failed = await new Promise<boolean>((resolve) => {
     const stop = (signal: string) => {
       server.app.log.info({ signal }, 'shutting down')
-      resolve()
+      resolve(false)
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
+    // Passwords that cannot be sealed leave a server that cannot run clusters: stop, loudly.
+    void server.sealed.then((e) => {
+      if (!e) return
+      server.app.log.fatal({ err: e }, 'stored passwords could not be sealed: shutting down')
+      resolve(true)
+    })
   })
   await server.close()
-  return 0
+  return failed ? 1 : 0
 }
 
 export const migrate = async (flags: Record<string, string | boolean>): Promise<number> => {

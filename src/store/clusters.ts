@@ -105,6 +105,8 @@ const newClusterRow = (c: NewCluster) => ({
 
 export class DuplicateNameError extends Error {}
 
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
 const isUniqueViolation = (e: unknown): boolean => {
   const err = e as { code?: string; message?: string }
   return err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === '23505'
@@ -185,7 +187,13 @@ export const createClusterStore = (database: Database) => {
     database.dialect === 'postgres'
       ? batchedByKey(
           (n: { c: NewCluster; event: NewEvent; dueAt: number }) => n.c.id,
-          async (items) => {
+          async (batch) => {
+            // In one order, (project, name): two batches inserting each other's names in
+            // opposite orders would each wait for the other (a deadlock, every create of one
+            // batch failed). Stable, so the first of two creates of one name still wins.
+            const items = [...batch].sort(
+              (x, y) => order(x.c.project, y.c.project) || order(x.c.name, y.c.name),
+            )
             const ev = items.map((n) => newEventRow(n.event))
             const col = <K extends keyof (typeof ev)[number]>(k: K) => ev.map((e) => e[k])
             const rows = await db
@@ -355,7 +363,8 @@ export const createClusterStore = (database: Database) => {
     // A page's records are kept with it, so a hit reads no row (SQLite: reading the page's 20
     // rows again cost ~0.2 ms at a million; PostgreSQL: a round trip). SQLite's counter moves
     // only when a cluster changes; PostgreSQL's stamp is re-stamped as above.
-    const keepRows = !timeDependent
+    // Pages of up to 100 rows: 128 of the largest still hold fewer records than the GET cache.
+    const keepRows = !timeDependent && page.size <= 100
     if (keepRows) {
       const rows = cached(pageRecords, pageKey, rev)
       const total = rows && cached(counts, queryKey, rev)

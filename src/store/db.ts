@@ -183,6 +183,8 @@ const openSqlite = (path: string, opts: OpenOptions): Database => {
         await runMigrations(db, 'sqlite')
       } finally {
         watchClusters(true)
+        // Rows a migration changed were not counted: nothing cached before it stays valid.
+        generation++
       }
     },
     async close() {

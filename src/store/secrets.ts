@@ -26,17 +26,19 @@ export const createSecretsStore = (database: Database) => {
 
     /**
      * Rewrites the stored specs after cluster `afterSeq` through `reseal` (which returns
-     * undefined for "unchanged"); returns how many changed and the highest cluster seq there was
-     * when it began, for the next start to begin near it. Reads `chunk` seqs at a time and yields
-     * to the event loop between them (a SQLite read blocks it: a million specs take about a
-     * second), so requests are served while it runs. Only a sealed rewrite of the spec it read
-     * replaces a spec.
+     * undefined for "unchanged"); returns how many changed, the highest cluster seq there was
+     * when it began (for the next start to begin near it) and whether it got there (`stop()`
+     * is asked between chunks). Reads `chunk` seqs at a time and yields to the event loop
+     * between them (a SQLite read blocks it: a million specs take about a second), so requests
+     * are served while it runs; a chunk's rewrites commit together, each only over the spec it
+     * read.
      */
     async resealSpecs(
       reseal: (spec: string) => string | undefined,
       afterSeq = 0,
       chunk = 20_000,
-    ): Promise<{ resealed: number; lastSeq: number }> {
+      stop: () => boolean = () => false,
+    ): Promise<{ resealed: number; lastSeq: number; complete: boolean }> {
       const last = await db
         .selectFrom('clusters')
         .select((eb) => eb.fn.max('seq').as('seq'))
@@ -44,6 +46,7 @@ export const createSecretsStore = (database: Database) => {
       const lastSeq = Number(last?.seq ?? 0)
       let resealed = 0
       for (let from = afterSeq; from < lastSeq; from += chunk) {
+        if (stop()) return { resealed, lastSeq, complete: false }
         const rows = await db
           .selectFrom('clusters')
           .select(['id', 'spec'])
@@ -54,22 +57,27 @@ export const createSecretsStore = (database: Database) => {
           // Specs are sealed whole (every password at once): a sealed one needs no second look.
           .where('spec', 'not like', '%"userPw":"enc:v1:%')
           .execute()
-        for (const r of rows) {
+        const changes = rows.flatMap((r) => {
           const spec = reseal(r.spec)
-          if (spec === undefined) continue
-          const res = await database.write((w) =>
-            w
-              .updateTable('clusters')
-              .set({ spec })
-              .where('id', '=', r.id)
-              .where('spec', '=', r.spec)
-              .executeTakeFirst(),
-          )
-          resealed += Number(res.numUpdatedRows)
-        }
+          return spec === undefined ? [] : [{ id: r.id, read: r.spec, spec }]
+        })
+        if (changes.length > 0)
+          resealed += await database.transaction(async (trx) => {
+            let n = 0
+            for (const c of changes) {
+              const res = await trx
+                .updateTable('clusters')
+                .set({ spec: c.spec })
+                .where('id', '=', c.id)
+                .where('spec', '=', c.read)
+                .executeTakeFirst()
+              n += Number(res.numUpdatedRows)
+            }
+            return n
+          })
         await new Promise((resolve) => setImmediate(resolve))
       }
-      return { resealed, lastSeq }
+      return { resealed, lastSeq, complete: true }
     },
 
     /** The cluster seq every spec up to which was checked sealed by an earlier start (0: none). */

@@ -271,6 +271,39 @@ describe('the secret key', () => {
     expect(seen).toEqual(['one', 'two'])
   })
 
+  it('a pass that fails for good is answered by `sealed`, and the reconciler never starts', async () => {
+    const { dir, url } = await setup()
+    const env = {
+      HADOOP_ECO_DATABASE_URL: url,
+      HADOOP_ECO_SECRET_KEY: randomBytes(32).toString('base64'),
+      HADOOP_ECO_DATA_DIR: dir,
+    }
+    const s = await start(env)
+    await s.sealed
+    expect(
+      (
+        await s.app.inject({
+          method: 'POST',
+          url: BASE,
+          headers,
+          payload: validBody({ name: 'broken', adminInfo: { userId: 'u', userPw: b64('Pw-1') } }),
+        })
+      ).statusCode,
+    ).toBe(200)
+    // A spec no JSON parser reads, with a password in clear: not the database being away.
+    await s.store.database.db
+      .updateTable('clusters')
+      .set({ spec: '{"adminInfo":{"userPw":"clear"' })
+      .where('name', '=', 'broken')
+      .execute()
+    await s.close()
+    servers.splice(0)
+    const again = await start(env, true)
+    expect(await again.sealed).toBeInstanceOf(SyntaxError)
+    expect(again.reconciler.running).toBe(false)
+    expect((await again.app.inject({ url: '/readyz' })).statusCode).toBe(503)
+  })
+
   it.runIf(TEST_BACKEND === 'sqlite')(
     'an in-memory database gets a key that lives and dies with it',
     async () => {
