@@ -154,7 +154,7 @@ export const createClusterStore = (database: Database) => {
     byIds &&
     batchedReads(async (ids) => new Map((await byIds([ids])).map((row) => [row.id, toRecord(row)] as const)))
 
-  // SQLite: parsed records kept per commit counter, and GETs answered a turn of the event loop
+  // SQLite: parsed records kept per clusters counter, and GETs answered a turn of the event loop
   // at a time too. Not for the database's sake (a hit reads nothing): fifty answers written
   // together cost the server and its clients fewer wake-ups than fifty written one by one as
   // each request is parsed. Measured (bench/README.md): 12.6-13.5k -> 17.8-21.9k GETs a second.
@@ -495,8 +495,8 @@ export const createClusterStore = (database: Database) => {
 
     /**
      * The API's read, scoped to the caller's project. On SQLite parsed records are kept per
-     * commit counter: a GET that finds nothing committed since its last read of this cluster
-     * skips the row and its JSON. PostgreSQL reads the row (checking a stamp would cost the same
+     * clusters counter (db.ts): a GET that finds no cluster changed since its last read of this
+     * one skips the row and its JSON. PostgreSQL reads the row (checking a stamp would cost the same
      * round trip), in one query with the other GETs of the same turn of the event loop. Both
      * answer the GETs of one turn together. Callers must not mutate the record.
      */
