@@ -524,6 +524,8 @@ export const createClusterStore = (database: Database) => {
 
     async getById(id: string, tx?: Tx): Promise<ClusterRecord | undefined> {
       if (hasNul(id)) return undefined
+      // The reconciler's passes start with this read: theirs of one turn are one query too.
+      if (!tx && byIdBatched) return byIdBatched(id)
       const row = await (tx ? kx(tx) : db)
         .selectFrom('clusters')
         .selectAll()

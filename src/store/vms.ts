@@ -1,7 +1,8 @@
-import { sql, type Selectable } from 'kysely'
+import { CompiledQuery, sql, type Selectable } from 'kysely'
 import type { PageRequest, VmSortField } from '../domain/paging.js'
 import type { VmStatus } from '../domain/statuses.js'
 import type { VmRecord } from '../domain/vm.js'
+import { batchedReads } from './batched-reads.js'
 import type { Database } from './db.js'
 import type { VmsTable } from './tables.js'
 import { hasNul } from './text.js'
@@ -53,9 +54,29 @@ export const createVmStore = (database: Database) => {
       ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
       : sql<boolean>`strpos(lower(${sql.ref(column)}), ${needle}) > 0`
 
+  // PostgreSQL: the reconciler's passes in flight each read their cluster's VMs; those of one
+  // turn of the event loop are one query (batched-reads.ts).
+  const liveOf =
+    database.dialect === 'postgres'
+      ? database.prepared<VmRow>(
+          CompiledQuery.raw(
+            `select * from vms where cluster_id = any($1::text[]) and ended_at is null
+             order by cluster_id, is_master desc, idx asc`,
+          ),
+        )
+      : undefined
+  const liveBatched =
+    liveOf &&
+    batchedReads(async (ids) => {
+      const out = new Map<string, VmRecord[]>(ids.map((id) => [id, []]))
+      for (const r of await liveOf([ids])) out.get(r.cluster_id)?.push(toRecord(r))
+      return out
+    })
+
   return {
     /** The VMs that still exist (a VM that is gone leaves the list), masters first, by index. */
     async live(clusterId: string, tx?: Tx): Promise<VmRecord[]> {
+      if (!tx && liveBatched) return (await liveBatched(clusterId)) ?? []
       const rows = await (tx ? kx(tx) : db)
         .selectFrom('vms')
         .selectAll()

@@ -1,4 +1,5 @@
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
+import { batchedByKey } from './batched-reads.js'
 import type { Database } from './db.js'
 import { kx, type Tx } from './tx.js'
 
@@ -30,6 +31,45 @@ export const createWorkStore = (database: Database) => {
   // group commit instead of paying one fsync each.
   const tx = database.transaction
   const write = database.write
+  // PostgreSQL: the passes that end in one turn of the event loop give their clusters back in
+  // one statement, in cluster order (two replicas' batches never wait for each other crosswise).
+  type Release = {
+    n: number
+    clusterId: string
+    owner: string
+    nextDueAt: number
+    now: number
+    failed: boolean
+  }
+  let releases = 0
+  const releaseMany =
+    dialect === 'postgres'
+      ? database.prepared(
+          CompiledQuery.raw(
+            `update work set lease_owner = null, lease_expires_at = null,
+               due_at = case when work.dirty = 1 then r.now else r.next end,
+               attempts = case when r.failed then work.attempts + 1 else 0 end,
+               dirty = 0
+             from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[])
+               as r(cluster_id, owner, next, now, failed)
+             where work.cluster_id = r.cluster_id and work.lease_owner = r.owner`,
+          ),
+        )
+      : undefined
+  const releaseBatched =
+    releaseMany &&
+    batchedByKey(
+      (r: Release) => String(r.n),
+      async (batch) => {
+        const rows = [...batch].sort((a, b) =>
+          a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0,
+        )
+        const col = <K extends keyof Release>(k: K) => rows.map((r) => r[k])
+        await releaseMany([col('clusterId'), col('owner'), col('nextDueAt'), col('now'), col('failed')])
+        return new Map<string, undefined>()
+      },
+    )
+
   return {
     /** Asks for a look at `dueAt` (or sooner, if already asked). Safe while leased: marks it dirty. */
     async enqueue(tx: Tx, clusterId: string, dueAt: number): Promise<void> {
@@ -109,6 +149,10 @@ export const createWorkStore = (database: Database) => {
       now: number,
       failed = false,
     ): Promise<void> {
+      if (releaseBatched) {
+        await releaseBatched({ n: releases++, clusterId, owner, nextDueAt, now, failed })
+        return
+      }
       await write((trx) =>
         trx
           .updateTable('work')

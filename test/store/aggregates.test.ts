@@ -252,6 +252,31 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
     })
   })
 
+  describe('work released together', () => {
+    it('applies each release of one turn on its own terms, and only for the lease holder', async () => {
+      const [c1, c2, c3] = [await insert(), await insert(), await insert()]
+      await store.transaction(async (tx) => {
+        for (const c of [c1, c2, c3]) await store.work.enqueue(tx, c.id, 0)
+      })
+      const claimed = await store.work.claim('a', 0, 1_000, 100)
+      expect(claimed).toEqual(expect.arrayContaining([c1.id, c2.id, c3.id]))
+      // Released in one turn (one statement on PostgreSQL): clean, failed, and by a non-holder.
+      await Promise.all([
+        store.work.release(c1.id, 'a', 500, 10),
+        store.work.release(c2.id, 'a', 600, 10, true),
+        store.work.release(c3.id, 'b', 0, 10),
+      ])
+      expect(await store.work.attempts(c1.id)).toBe(0)
+      expect(await store.work.attempts(c2.id)).toBe(1)
+      const mine = (ids: string[]) => ids.filter((id) => [c1.id, c2.id, c3.id].includes(id))
+      expect(mine(await store.work.claim('x', 499, 1_000, 100))).toEqual([])
+      expect(mine(await store.work.claim('x', 500, 1_000, 100))).toEqual([c1.id])
+      expect(mine(await store.work.claim('x', 600, 1_000, 100))).toEqual([c2.id])
+      // 'b' never held c3: a's lease stands until it expires.
+      expect(mine(await store.work.claim('y', 1_001, 1_000, 100))).toEqual([c3.id])
+    })
+  })
+
   describe('simulator records', () => {
     it('keeps the first writer of a key, replaces on request, and lists per cluster', async () => {
       const r = {
