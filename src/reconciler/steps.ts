@@ -179,6 +179,8 @@ export const createSteps = (deps: StepDeps) => {
     purpose: VmPurpose,
     observed: Map<string, ObservedVm>,
     recorded: ReadonlySet<string>,
+    /** The VMs booted at once (time scale 0): their rows go in with the caller's next write. */
+    thenWrite?: (states: readonly ObservedVm[]) => ((tx: Tx, t: number) => Promise<void>) | undefined,
   ) => {
     const missing = wanted.filter((w) => !observed.has(w.name))
     const batch = missing.slice(0, deps.vmCallsPerPass)
@@ -192,12 +194,16 @@ export const createSteps = (deps: StepDeps) => {
       .filter(
         (v): v is ObservedVm => !!v && v.phase !== 'gone' && v.instanceId !== '' && !recorded.has(v.name),
       )
-    if (fresh.length > 0)
+    const states = wanted.flatMap((w) => observed.get(w.name) ?? [])
+    const more = missing.length > batch.length
+    const next = more ? undefined : thenWrite?.(states)
+    if (fresh.length > 0 || next)
       await pass.write(async (tx, t) => {
         await guardedUpdate(tx, c, {}, t)
         await recordVms(tx, c, fresh, t)
+        await next?.(tx, t)
       })
-    return { states: wanted.flatMap((w) => observed.get(w.name) ?? []), more: missing.length > batch.length }
+    return { states, more, written: next !== undefined }
   }
 
   const steps: Record<ClusterStatus, (pass: Pass, c: ClusterRecord) => Promise<Outcome>> = {
@@ -231,8 +237,26 @@ export const createSteps = (deps: StepDeps) => {
     async Creating(pass, c) {
       const wanted = initialVms(c)
       const observed = await observe(pass, c)
-      const recorded = new Set((await store.vms.live(c.id)).map((v) => v.name))
-      const { states, more } = await ensureVms(pass, c, wanted, 'create', observed, recorded)
+      const rows = await store.vms.live(c.id)
+      const recorded = new Set(rows.map((v) => v.name))
+      const installing = (states: readonly ObservedVm[]) => async (tx: Tx, t: number) => {
+        await syncIps(tx, c, rows, states)
+        await transition(
+          tx,
+          c,
+          'Installing',
+          'PROVISIONED',
+          `${states.length} VMs are up; installing ${c.clusterVersion}`,
+          t,
+        )
+        await setVmStatus(tx, c, states, 'Installing')
+      }
+      // VMs up at once (a fast provider, time scale 0): their rows and the move to Installing
+      // are one transaction instead of two.
+      const { states, more, written } = await ensureVms(pass, c, wanted, 'create', observed, recorded, (s) =>
+        s.length === wanted.length && s.every((v) => v.phase === 'running') ? installing(s) : undefined,
+      )
+      if (written) return soon()
       const failed = states.find((s) => s.phase === 'failed' || s.phase === 'gone')
       if (failed) {
         await fail(
@@ -245,19 +269,7 @@ export const createSteps = (deps: StepDeps) => {
       }
       if (more) return soon()
       if (states.some((s) => s.phase !== 'running')) return later(states)
-      const rows = await store.vms.live(c.id)
-      await pass.write(async (tx, t) => {
-        await syncIps(tx, c, rows, states)
-        await transition(
-          tx,
-          c,
-          'Installing',
-          'PROVISIONED',
-          `${states.length} VMs are up; installing ${c.clusterVersion}`,
-          t,
-        )
-        await setVmStatus(tx, c, states, 'Installing')
-      })
+      await pass.write(installing(states))
       return soon()
     },
 
