@@ -2,12 +2,13 @@ import { CompiledQuery, sql, type Selectable } from 'kysely'
 import type { ClusterInfo, ClusterRecord, NewCluster } from '../domain/cluster.js'
 import type { ClusterSpec } from '../domain/cluster-spec.js'
 import type { ClusterSortField, PageRequest } from '../domain/paging.js'
-import type { ApiKeyStatus, ClusterStatus } from '../domain/statuses.js'
+import { CLUSTER_STATUSES, type ApiKeyStatus, type ClusterStatus } from '../domain/statuses.js'
 import type { NewEvent } from '../domain/events.js'
 import type { Database } from './db.js'
 import { newEventRow } from './events.js'
 import type { ClustersTable } from './tables.js'
 import { batchedByKey, batchedReads } from './batched-reads.js'
+import { advance, comparator, openWindow, pageOf, windowable, type ListWindow } from './list-window.js'
 import { singleFlight } from './single-flight.js'
 import { hasNul } from './text.js'
 import { kx, type Tx } from './tx.js'
@@ -348,6 +349,116 @@ export const createClusterStore = (database: Database) => {
       ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
       : sql<boolean>`lower(${sql.ref(column)}) like ${`%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
 
+  // PostgreSQL: pages kept current from the rows written since (list-window.ts). A window holds
+  // the page and MARGIN rows on each side, so that many rows written before the page (a create
+  // that sorts first, say) move it without a read.
+  const MARGIN = 50
+  const windows: Stamped<ListWindow> = new Map()
+  // The project's clusters written by transactions from `xmin` on, whole, with the snapshot the
+  // same statement saw them in.
+  const rowsChangedSince = database.writeGeneration
+    ? undefined
+    : database.prepared<{ s: string; changed: (ClusterRow & { writer_xid: number })[] | null }>(
+        CompiledQuery.raw(
+          `select ${SNAPSHOT} as s, (select json_agg(c) from clusters c
+             where project = $1 and writer_xid >= $2) as changed`,
+        ),
+      )
+  // The statuses in the database's own order (its collation, not JS's), asked once.
+  let statusRank: Promise<Map<string, number>> | undefined
+  const rankOfStatuses = () =>
+    (statusRank ??= sql<{ s: string }>`select s from unnest(${[...CLUSTER_STATUSES]}::text[]) as s order by s`
+      .execute(db)
+      .then(
+        (r) => new Map(r.rows.map((row, i) => [row.s, i] as const)),
+        (e: unknown) => {
+          statusRank = undefined
+          throw e
+        },
+      ))
+
+  /** The page from its window, advanced by what was written since, or read again with its margins. */
+  const fromWindow = async (
+    filter: ClusterListFilter,
+    page: PageRequest<ClusterSortField>,
+    now: number,
+    pageKey: string,
+  ): Promise<{ rows: ClusterRecord[]; total: number } | undefined> => {
+    const rank = await rankOfStatuses()
+    const compare = comparator(page.sort, rank)
+    const offset = page.page * page.size
+    const entry = windows.get(pageKey)
+    if (entry) {
+      const seen = parseSnapshot(entry.rev as string)
+      const [row] = await rowsChangedSince!([filter.project, seen.xmin])
+      const current = row!.s
+      const changed = (row!.changed ?? []).filter((c) => {
+        const x = Number(c.writer_xid)
+        return !(x < seen.xmax && !seen.xip.has(x)) // else already in the window's snapshot
+      })
+      if (parseSnapshot(current).epoch === seen.epoch && changed.length <= 1000) {
+        const next =
+          changed.length === 0
+            ? entry.value
+            : advance(entry.value, changed.map(toRecord), filter, compare, rank)
+        const rows = next && pageOf(next, offset, page.size)
+        if (next && rows) {
+          remember(windows, pageKey, current, next, 64)
+          return { rows, total: next.total }
+        }
+      }
+    }
+    // The page with MARGIN rows each side, the total, the highest seq, the snapshot and the
+    // project's clusters made since the previous read, all read by one statement (so in one
+    // snapshot).
+    const since = entry?.value.readSeq ?? null
+    const from = Math.max(0, offset - MARGIN)
+    let base = db.selectFrom('clusters').where('project', '=', filter.project)
+    if (!filter.includeTerminated) base = base.where('terminated_at', 'is', null)
+    if (filter.name) base = base.where(contains('name', filter.name))
+    let inner = base.select(['seq', sql<string>`count(*) over ()`.as('total_count')])
+    if (page.sort.length === 0) inner = inner.orderBy('created_at', 'desc')
+    for (const k of page.sort) inner = inner.orderBy(sortExpr(k.field, now), k.dir)
+    const p = inner
+      .orderBy('id', 'asc')
+      .limit(offset - from + page.size + MARGIN)
+      .offset(from)
+      .as('p')
+    let outer = db
+      .selectFrom(p)
+      .innerJoin('clusters', 'clusters.seq', 'p.seq')
+      .selectAll('clusters')
+      .select([
+        'p.total_count',
+        sql<string>`${sql.raw(SNAPSHOT)}`.as('snapshot'),
+        sql<string>`(select max(seq) from clusters)`.as('max_seq'),
+        sql<ClusterRow[] | null>`(select json_agg(c) from clusters c
+          where ${since}::bigint is not null and c.seq > ${since}::bigint and c.project = ${filter.project})`.as(
+          'recent',
+        ),
+      ])
+    if (page.sort.length === 0) outer = outer.orderBy('created_at', 'desc')
+    for (const k of page.sort) outer = outer.orderBy(sortExpr(k.field, now), k.dir)
+    const joined = await outer.orderBy('id', 'asc').execute()
+    const first = joined[0]
+    // Nothing there (no match, or past the end): the usual path answers, with its own count.
+    if (!first) return undefined
+    const total = Number(first.total_count)
+    const window = openWindow(
+      from,
+      joined.map(toRecord),
+      total,
+      Number(first.max_seq),
+      rank,
+      filter,
+      (first.recent ?? []).map(toRecord),
+    )
+    const rows = window && pageOf(window, offset, page.size)
+    if (!window || !rows) return undefined
+    remember(windows, pageKey, first.snapshot, window, 64)
+    return { rows, total }
+  }
+
   /** One list as `list` describes it: the stamp, then the cache or the database. */
   const listOnce = async (
     filter: ClusterListFilter,
@@ -356,6 +467,10 @@ export const createClusterStore = (database: Database) => {
     queryKey: string,
     pageKey: string,
   ): Promise<{ rows: ClusterRecord[]; total: number }> => {
+    if (!database.writeGeneration && windowable(filter, page.sort, page.size)) {
+      const answer = await fromWindow(filter, page, now, pageKey)
+      if (answer) return answer
+    }
     const rev = database.writeGeneration
       ? database.writeGeneration()
       : await restamp(filter, queryKey, pageKey)
