@@ -8,7 +8,15 @@ import type { Database } from './db.js'
 import { newEventRow } from './events.js'
 import type { ClustersTable } from './tables.js'
 import { batchedByKey, batchedReads } from './batched-reads.js'
-import { advance, comparator, openWindow, pageOf, windowable, type ListWindow } from './list-window.js'
+import {
+  advance,
+  comparator,
+  openWindow,
+  pageOf,
+  windowable,
+  type ListWindow,
+  type Placed,
+} from './list-window.js'
 import { singleFlight } from './single-flight.js'
 import { hasNul } from './text.js'
 import { kx, type Tx } from './tx.js'
@@ -102,6 +110,30 @@ const newClusterRow = (c: NewCluster) => ({
   vm_live_created_sum: 0,
   next_master_index: 1,
   next_worker_index: 1,
+})
+
+/** What a list window needs of a row to place it (list-window.ts), as a JSON array. */
+type PlacedRow = [string, number, string, string, number, number | null, number, number, number | null]
+const toPlaced = ([
+  id,
+  seq,
+  name,
+  status,
+  createdAt,
+  runningAt,
+  masterCnt,
+  workerCnt,
+  terminatedAt,
+]: PlacedRow): Placed => ({
+  id,
+  seq,
+  name,
+  status: status as ClusterStatus,
+  createdAt,
+  runningAt,
+  masterCnt,
+  workerCnt,
+  terminatedAt,
 })
 
 export class DuplicateNameError extends Error {}
@@ -353,17 +385,22 @@ export const createClusterStore = (database: Database) => {
   // the page and MARGIN rows on each side, so that many rows written before the page (a create
   // that sorts first, say) move it without a read.
   const MARGIN = 50
+  const RECENT = 2000
+  /** The highest seq a window read saw: where its next read looks for the clusters made last. */
+  let lastSeq: number | undefined
   const windows: Stamped<ListWindow> = new Map()
-  // The project's clusters written by transactions from `xmin` on, whole, with the snapshot the
-  // same statement saw them in.
+  // The project's clusters written by transactions from `xmin` on whose name may match (a
+  // LIKE pattern, or '%'), whole, with the snapshot the same statement saw them in.
   const rowsChangedSince = database.writeGeneration
     ? undefined
     : database.prepared<{ s: string; changed: (ClusterRow & { writer_xid: number })[] | null }>(
         CompiledQuery.raw(
           `select ${SNAPSHOT} as s, (select json_agg(c) from clusters c
-             where project = $1 and writer_xid >= $2) as changed`,
+             where project = $1 and writer_xid >= $2 and (lower(name) like $3 escape '\\' or name !~ '^[ -~]*$')) as changed`,
         ),
       )
+  const likePattern = (name: string | undefined) =>
+    name === undefined ? '%' : `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   // The statuses in the database's own order (its collation, not JS's), asked once.
   let statusRank: Promise<Map<string, number>> | undefined
   const rankOfStatuses = () =>
@@ -390,7 +427,7 @@ export const createClusterStore = (database: Database) => {
     const entry = windows.get(pageKey)
     if (entry) {
       const seen = parseSnapshot(entry.rev as string)
-      const [row] = await rowsChangedSince!([filter.project, seen.xmin])
+      const [row] = await rowsChangedSince!([filter.project, seen.xmin, likePattern(filter.name)])
       const current = row!.s
       const changed = (row!.changed ?? []).filter((c) => {
         const x = Number(c.writer_xid)
@@ -409,9 +446,10 @@ export const createClusterStore = (database: Database) => {
       }
     }
     // The page with MARGIN rows each side, the total, the highest seq, the snapshot and the
-    // project's clusters made since the previous read, all read by one statement (so in one
-    // snapshot).
-    const since = entry?.value.readSeq ?? null
+    // matching clusters among about the last RECENT made (the reconciler writes a cluster again
+    // and again in its first seconds), all read by one statement, so in one snapshot. The
+    // bound is a constant (from the last read) so that it is a range of the primary key.
+    const since = lastSeq === undefined ? null : lastSeq - RECENT
     const from = Math.max(0, offset - MARGIN)
     let base = db.selectFrom('clusters').where('project', '=', filter.project)
     if (!filter.includeTerminated) base = base.where('terminated_at', 'is', null)
@@ -432,8 +470,13 @@ export const createClusterStore = (database: Database) => {
         'p.total_count',
         sql<string>`${sql.raw(SNAPSHOT)}`.as('snapshot'),
         sql<string>`(select max(seq) from clusters)`.as('max_seq'),
-        sql<ClusterRow[] | null>`(select json_agg(c) from clusters c
-          where ${since}::bigint is not null and c.seq > ${since}::bigint and c.project = ${filter.project})`.as(
+        // On one row only (a subquery in the select list runs once, but its answer would be
+        // sent with every row).
+        sql<PlacedRow[] | null>`case when row_number() over () = 1 then (select json_agg(json_build_array(
+            id, seq, name, status, created_at, running_at, master_cnt, worker_cnt, terminated_at))
+          from (select * from clusters
+            where ${since}::bigint is not null and seq > ${since}::bigint and project = ${filter.project}
+              and lower(name) like ${likePattern(filter.name)} escape '\\' order by seq desc limit 1000) c) end`.as(
           'recent',
         ),
       ])
@@ -444,19 +487,24 @@ export const createClusterStore = (database: Database) => {
     // Nothing there (no match, or past the end): the usual path answers, with its own count.
     if (!first) return undefined
     const total = Number(first.total_count)
+    lastSeq = Math.max(lastSeq ?? 0, Number(first.max_seq))
+    const records = joined.map(toRecord)
     const window = openWindow(
       from,
-      joined.map(toRecord),
+      records,
       total,
       Number(first.max_seq),
       rank,
       filter,
-      (first.recent ?? []).map(toRecord),
+      (joined.find((r) => r.recent)?.recent ?? []).map(toPlaced),
     )
-    const rows = window && pageOf(window, offset, page.size)
-    if (!window || !rows) return undefined
-    remember(windows, pageKey, first.snapshot, window, 64)
-    return { rows, total }
+    if (window) remember(windows, pageKey, first.snapshot, window, 64)
+    else windows.delete(pageKey)
+    // A row JS cannot place (an id that is not a lowercase UUID): no window, but this read's page.
+    const rows = window
+      ? pageOf(window, offset, page.size)!
+      : records.slice(offset - from, offset - from + page.size)
+    return { rows: offset >= total ? [] : rows, total }
   }
 
   /** One list as `list` describes it: the stamp, then the cache or the database. */

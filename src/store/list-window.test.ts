@@ -81,12 +81,12 @@ describe('list window', () => {
             .sort(compare)
         const size = 7
         const margin = 5
-        // A read, as the store makes it: with the rows made since the previous read, if any.
-        const open = (page: number, since?: number): ListWindow => {
+        // A read, as the store makes it: with the matching rows among the last made.
+        const open = (page: number): ListWindow => {
           const all = result()
           const from = Math.max(0, page * size - margin)
           const maxSeq = Math.max(...[...table.values()].map((r) => r.seq))
-          const recent = since === undefined ? [] : [...table.values()].filter((r) => r.seq > since)
+          const recent = [...table.values()].filter((r) => r.seq > maxSeq - 30)
           return (
             openWindow(
               from,
@@ -101,7 +101,6 @@ describe('list window', () => {
               rows: [],
               total: all.length,
               maxSeq,
-              readSeq: maxSeq,
               outside: new Map(),
             }
           )
@@ -155,7 +154,7 @@ describe('list window', () => {
               w = next
             } else {
               declined++
-              w = open(page, w.readSeq)
+              w = open(page)
             }
             perPage.set(page, (perPage.get(page) ?? 0) + (next && rows ? 1 : 0))
           }

@@ -18,17 +18,21 @@ import type { ClusterSortField, SortKey } from '../domain/paging.js'
  * status by its rank in the database's own order, and the tie-breaking id as a lowercase UUID.
  */
 
+/** What placing a row takes: its sort keys, its name, whether it ended. */
+export type Placed = Pick<
+  ClusterRecord,
+  'id' | 'seq' | 'name' | 'status' | 'createdAt' | 'runningAt' | 'masterCnt' | 'workerCnt' | 'terminatedAt'
+>
+
 export interface ListWindow {
   /** Position of rows[0] in the whole sorted result. */
   readonly lo: number
   readonly rows: readonly ClusterRecord[]
   readonly total: number
-  /** No row of the result at this window's snapshot has a higher seq. */
+  /** No row of the project whose name matches has a higher seq at this window's snapshot. */
   readonly maxSeq: number
-  /** maxSeq when the window was read: the next read can ask for the rows made since. */
-  readonly readSeq: number
   /** Rows written since the read that are outside the window: their state, null if not in the result. */
-  readonly outside: ReadonlyMap<string, ClusterRecord | null>
+  readonly outside: ReadonlyMap<string, Placed | null>
 }
 
 export interface WindowFilter {
@@ -42,7 +46,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** Rows seen outside a window that it remembers; past this, the page is read again. */
 const MAX_OUTSIDE = 1000
 
-type Value = (r: ClusterRecord, statusRank: ReadonlyMap<string, number>) => number | null
+type Value = (r: Placed, statusRank: ReadonlyMap<string, number>) => number | null
 const VALUES: Partial<Record<ClusterSortField, Value>> = {
   status: (r, rank) => rank.get(r.status) ?? Number.NaN,
   createdAt: (r) => r.createdAt,
@@ -67,7 +71,7 @@ export const comparator = (
     value: VALUES[k.field]!,
     sign: k.dir === 'asc' ? 1 : -1,
   }))
-  return (a: ClusterRecord, b: ClusterRecord): number => {
+  return (a: Placed, b: Placed): number => {
     for (const k of keys) {
       const x = k.value(a, statusRank)
       const y = k.value(b, statusRank)
@@ -81,18 +85,21 @@ export const comparator = (
 }
 
 /** Whether JS can place this row exactly: a known status and a lowercase UUID id. */
-const placeable = (r: ClusterRecord, statusRank: ReadonlyMap<string, number>) =>
+const placeable = (r: Placed, statusRank: ReadonlyMap<string, number>) =>
   statusRank.has(r.status) && UUID.test(r.id)
 
-/** Whether a row's name can ever put it in the result (names never change). */
-const nameMatches = (filter: WindowFilter, r: ClusterRecord) =>
-  filter.name === undefined || (ASCII.test(r.name) && r.name.toLowerCase().includes(filter.name))
+/**
+ * Whether a row's name can ever put it in the result (names never change); undefined for a name
+ * outside ASCII, which lower() may fold otherwise than JS.
+ */
+const nameMatches = (filter: WindowFilter, r: Placed): boolean | undefined =>
+  filter.name === undefined || (ASCII.test(r.name) ? r.name.toLowerCase().includes(filter.name) : undefined)
 
 /**
  * A fresh window from a read of the rows at positions lo, lo + 1, ... `recent` are rows of the
- * project read in the same snapshot (those made since the previous read): the window knows
- * where they are, so a write to one of them moves it instead of making it read again (a
- * cluster is written again moments after its create, by the reconciler).
+ * project read in the same snapshot (the last ones made): the window knows where they are, so
+ * a write to one of them moves it instead of making it read again (the reconciler writes a
+ * cluster again and again in its first seconds).
  */
 export const openWindow = (
   lo: number,
@@ -101,37 +108,40 @@ export const openWindow = (
   maxSeq: number,
   statusRank: ReadonlyMap<string, number>,
   filter: WindowFilter,
-  recent: readonly ClusterRecord[] = [],
+  recent: readonly Placed[] = [],
 ): ListWindow | undefined => {
   if (rows.length === 0 || !rows.every((r) => placeable(r, statusRank))) return undefined
   const inWindow = new Set(rows.map((r) => r.id))
-  const outside = new Map<string, ClusterRecord | null>()
+  const outside = new Map<string, Placed | null>()
   for (const r of recent.slice(0, MAX_OUTSIDE)) {
-    if (inWindow.has(r.id) || !nameMatches(filter, r) || !placeable(r, statusRank)) continue
+    if (inWindow.has(r.id) || nameMatches(filter, r) !== true || !placeable(r, statusRank)) continue
     outside.set(r.id, filter.includeTerminated || r.terminatedAt === null ? r : null)
   }
-  return { lo, rows, total, maxSeq, readSeq: maxSeq, outside }
+  return { lo, rows, total, maxSeq, outside }
 }
 
 /**
- * The window after `changed` (every row of the project written since the window's snapshot,
- * each once, as it is now), or undefined when one of them cannot be placed exactly.
+ * The window after `changed` (every row of the project written since the window's snapshot
+ * whose name may match the filter, each once, as it is now), or undefined when one of them
+ * cannot be placed exactly.
  */
 export const advance = (
   w: ListWindow,
   changed: readonly ClusterRecord[],
   filter: WindowFilter,
-  compare: (a: ClusterRecord, b: ClusterRecord) => number,
+  compare: (a: Placed, b: Placed) => number,
   statusRank: ReadonlyMap<string, number>,
 ): ListWindow | undefined => {
   let { lo, total, maxSeq } = w
   const rows = [...w.rows]
   const outside = new Map(w.outside)
   for (const r of changed) {
-    const wasNew = r.seq > maxSeq
+    // Against the window's own snapshot: a create and a later write to it may come in any order.
+    const wasNew = r.seq > w.maxSeq
     maxSeq = Math.max(maxSeq, r.seq)
-    if (!nameMatches(filter, r)) continue
-    if (!placeable(r, statusRank)) return undefined
+    const matches = nameMatches(filter, r)
+    if (matches === false) continue
+    if (matches === undefined || !placeable(r, statusRank)) return undefined
     // Where it was.
     const at = rows.findIndex((x) => x.id === r.id)
     if (at >= 0) {
@@ -167,7 +177,7 @@ export const advance = (
     }
     if (outside.size > MAX_OUTSIDE) return undefined
   }
-  return { lo, rows, total, maxSeq, readSeq: w.readSeq, outside }
+  return { lo, rows, total, maxSeq, outside }
 }
 
 /** The page at `offset` from the window, or undefined when the window does not hold all of it. */
