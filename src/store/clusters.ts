@@ -390,13 +390,15 @@ export const createClusterStore = (database: Database) => {
   let lastSeq: number | undefined
   const windows: Stamped<ListWindow> = new Map()
   // The project's clusters written by transactions from `xmin` on whose name may match (a
-  // LIKE pattern, or '%'), whole, with the snapshot the same statement saw them in.
+  // LIKE pattern, or '%'), whole, with the snapshot the same statement saw them in. At most
+  // 1,001: a transaction left open holds `xmin` back, and more than 1,000 reads the page again.
   const rowsChangedSince = database.writeGeneration
     ? undefined
     : database.prepared<{ s: string; changed: (ClusterRow & { writer_xid: number })[] | null }>(
         CompiledQuery.raw(
-          `select ${SNAPSHOT} as s, (select json_agg(c) from clusters c
-             where project = $1 and writer_xid >= $2 and (lower(name) like $3 escape '\\' or name !~ '^[ -~]*$')) as changed`,
+          `select ${SNAPSHOT} as s, (select json_agg(c) from (select * from clusters
+             where project = $1 and writer_xid >= $2 and (lower(name) like $3 escape '\\' or name !~ '^[ -~]*$')
+             limit 1001) c) as changed`,
         ),
       )
   const likePattern = (name: string | undefined) =>
@@ -429,11 +431,12 @@ export const createClusterStore = (database: Database) => {
       const seen = parseSnapshot(entry.rev as string)
       const [row] = await rowsChangedSince!([filter.project, seen.xmin, likePattern(filter.name)])
       const current = row!.s
-      const changed = (row!.changed ?? []).filter((c) => {
+      const written = row!.changed ?? []
+      const changed = written.filter((c) => {
         const x = Number(c.writer_xid)
         return !(x < seen.xmax && !seen.xip.has(x)) // else already in the window's snapshot
       })
-      if (parseSnapshot(current).epoch === seen.epoch && changed.length <= 1000) {
+      if (parseSnapshot(current).epoch === seen.epoch && written.length <= 1000) {
         const next =
           changed.length === 0
             ? entry.value

@@ -164,6 +164,27 @@ describe('list pages under writes', () => {
     expect(after.rows.map((r) => r.name)).toEqual(made.slice(0, 10).map((c) => c.name))
   })
 
+  it('stays right when more rows were written since than a window takes in', async () => {
+    const project = 'many'
+    const filter = { project, includeTerminated: true }
+    const page = { page: 1, size: 10, sort: [] }
+    const make = (from: number, count: number) =>
+      store.transaction(async (tx) => {
+        for (let i = from; i < from + count; i++)
+          await store.clusters.insert(tx, {
+            ...storeCluster(30_000 + i, project, `many-${i}`, 'Running'),
+            createdAt: i,
+          })
+      })
+    await make(0, 100)
+    expect((await store.clusters.list(filter, page, 1)).total).toBe(100)
+    await make(100, 1_100)
+    const after = await store.clusters.list(filter, page, 1)
+    expect(after.total).toBe(1_200)
+    // Newest first: the second page starts ten below the newest.
+    expect(after.rows.map((r) => r.name)).toEqual(Array.from({ length: 10 }, (_, i) => `many-${1_189 - i}`))
+  })
+
   it.runIf(TEST_BACKEND === 'postgres')(
     'misses after the admin reset on another replica (PostgreSQL)',
     async () => {
