@@ -29,7 +29,7 @@ describe('list pages under writes', () => {
     const project = 'lw'
     let n = 0
     const ids: string[] = []
-    const insert = async (into: Store) => {
+    const next = () => {
       const c = {
         ...storeCluster(
           ++n,
@@ -39,8 +39,12 @@ describe('list pages under writes', () => {
         ),
         createdAt: 1_000 + Math.floor(random() * 500),
       }
-      await into.transaction((tx) => into.clusters.insert(tx, c))
       ids.push(c.id)
+      return c
+    }
+    const insert = async (into: Store) => {
+      const c = next()
+      await into.transaction((tx) => into.clusters.insert(tx, c))
     }
     const update = async (into: Store, id: string) => {
       const patch: ClusterPatch = {}
@@ -52,19 +56,7 @@ describe('list pages under writes', () => {
     }
     // Enough rows that a window (a page and 50 rows each side) holds a small part of the result.
     await store.transaction(async (tx) => {
-      for (let i = 0; i < 1200; i++) {
-        const c = {
-          ...storeCluster(
-            ++n,
-            project,
-            `${pick(['web', 'etl'])}-${pick(['q7', 'zz'])}-${n}`,
-            pick(CLUSTER_STATUSES),
-          ),
-          createdAt: 1_000 + Math.floor(random() * 500),
-        }
-        await store.clusters.insert(tx, c)
-        ids.push(c.id)
-      }
+      for (let i = 0; i < 1200; i++) await store.clusters.insert(tx, next())
     })
 
     const lists: [ClusterListFilter, PageRequest<ClusterSortField>][] = [
