@@ -136,6 +136,10 @@ const toPlaced = ([
   terminatedAt,
 })
 
+/** A LIKE pattern for a literal substring (`%`, `_` and `\` escaped), or for anything. */
+const likePattern = (needle: string | undefined) =>
+  needle === undefined ? '%' : `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
 export class DuplicateNameError extends Error {}
 
 const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
@@ -379,7 +383,7 @@ export const createClusterStore = (database: Database) => {
   const contains = (column: 'name' | 'api_key_status', needle: string) =>
     database.dialect === 'sqlite'
       ? sql<boolean>`instr(lower(${sql.ref(column)}), ${needle}) > 0`
-      : sql<boolean>`lower(${sql.ref(column)}) like ${`%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
+      : sql<boolean>`lower(${sql.ref(column)}) like ${likePattern(needle)} escape '\\'`
 
   // PostgreSQL: pages kept current from the rows written since (list-window.ts). A window holds
   // the page and MARGIN rows on each side, so that many rows written before the page (a create
@@ -401,8 +405,6 @@ export const createClusterStore = (database: Database) => {
              limit 1001) c) as changed`,
         ),
       )
-  const likePattern = (name: string | undefined) =>
-    name === undefined ? '%' : `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   // The statuses in the database's own order (its collation, not JS's), asked once.
   let statusRank: Promise<Map<string, number>> | undefined
   const rankOfStatuses = () =>
