@@ -133,8 +133,14 @@ export const createSimulatorProvider = ({
 }: Deps): SimulatorProvider => {
   const scaled = (ms: number) => Math.round(ms * timeScale)
 
-  /** Starts an operation once; the fault verdict is taken at start and stored with it. */
-  const ensureOp = async (
+  /**
+   * Starts an operation once; the fault verdict is taken at start and stored with it. Calls for
+   * one key made while one is under way share it: a cluster's VMs are asked for at once, and each
+   * deciding the provisioning verdict on its own used up a fault for one and stored another's
+   * "ok" (the first insert wins).
+   */
+  const opsUnderWay = new Map<string, Promise<SimRecord>>()
+  const ensureOp = (
     key: string,
     clusterId: string,
     kind: string,
@@ -142,20 +148,26 @@ export const createSimulatorProvider = ({
     fails: () => Promise<boolean>,
     detail: () => object = () => ({}),
   ): Promise<SimRecord> => {
-    // Read again even after a caller's read: a fault consumed by a late second pass would be lost.
-    const existing = await records.get(key)
-    if (existing) return existing
-    const now = clock.now()
-    const outcome = (await fails()) ? 'fail' : 'ok'
-    return records.ensure({
-      key,
-      clusterId,
-      kind,
-      startedAt: now,
-      readyAt: now + scaled(durationMs),
-      outcome,
-      detail: JSON.stringify(detail()),
-    })
+    const underWay = opsUnderWay.get(key)
+    if (underWay) return underWay
+    const op = (async () => {
+      // Read again even after a caller's read: a fault consumed by a late second pass would be lost.
+      const existing = await records.get(key)
+      if (existing) return existing
+      const now = clock.now()
+      const outcome = (await fails()) ? 'fail' : 'ok'
+      return records.ensure({
+        key,
+        clusterId,
+        kind,
+        startedAt: now,
+        readyAt: now + scaled(durationMs),
+        outcome,
+        detail: JSON.stringify(detail()),
+      })
+    })().finally(() => opsUnderWay.delete(key))
+    opsUnderWay.set(key, op)
+    return op
   }
 
   /** A failure decided when the operation started: a missing or wrong file, or an injected fault. */
