@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { batchedByKey, batchedReads } from './batched-reads.js'
+import { batchedByKey, batchedGroups, batchedReads } from './batched-reads.js'
 
 describe('batchedReads', () => {
   const loader = (fail?: string) => {
@@ -60,5 +60,26 @@ describe('batchedReads', () => {
         { id: 'c', v: 3 },
       ],
     ])
+  })
+})
+
+describe('batchedGroups', () => {
+  it('gives each key of one turn its own rows from one query, in the query order, and none to a key without rows', async () => {
+    const queries: string[][] = []
+    const rows = [
+      { group: 'c1', n: 1 },
+      { group: 'c2', n: 2 },
+      { group: 'c1', n: 3 },
+    ]
+    const read = batchedGroups(
+      async (keys: string[]) => {
+        queries.push(keys)
+        return rows.filter((r) => keys.includes(r.group))
+      },
+      (r) => r.group,
+      (r) => r.n,
+    )
+    expect(await Promise.all(['c1', 'c2', 'c3'].map(read))).toEqual([[1, 3], [2], []])
+    expect(queries).toEqual([['c1', 'c2', 'c3']])
   })
 })

@@ -50,3 +50,17 @@ export const batchedReads = <V>(
   load: (keys: string[]) => Promise<Map<string, V>>,
   maxBatch = 200,
 ): ((key: string) => Promise<V | undefined>) => batchedByKey((k: string) => k, load, maxBatch)
+
+/** Rows read by a key they share (a cluster's VMs), batched as above: each key gets its rows, in the order `load` returns them. */
+export const batchedGroups = <R, V>(
+  load: (keys: string[]) => Promise<R[]>,
+  groupOf: (row: R) => string,
+  toValue: (row: R) => V,
+): ((key: string) => Promise<V[]>) => {
+  const read = batchedReads(async (keys) => {
+    const out = new Map<string, V[]>(keys.map((k) => [k, []]))
+    for (const row of await load(keys)) out.get(groupOf(row))?.push(toValue(row))
+    return out
+  })
+  return async (key) => (await read(key)) ?? []
+}

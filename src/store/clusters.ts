@@ -18,7 +18,7 @@ import {
   type Placed,
 } from './list-window.js'
 import { singleFlight } from './single-flight.js'
-import { hasNul } from './text.js'
+import { hasNul, order } from './text.js'
 import { kx, type Tx } from './tx.js'
 import { newWorkRow } from './work.js'
 
@@ -141,8 +141,6 @@ const likePattern = (needle: string | undefined) =>
   needle === undefined ? '%' : `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 export class DuplicateNameError extends Error {}
-
-const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 const isUniqueViolation = (e: unknown): boolean => {
   const err = e as { code?: string; message?: string }

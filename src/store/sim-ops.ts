@@ -1,7 +1,8 @@
 import { CompiledQuery, type Selectable } from 'kysely'
-import { batchedByKey, batchedReads } from './batched-reads.js'
+import { batchedByKey, batchedGroups, batchedReads } from './batched-reads.js'
 import type { Database } from './db.js'
 import type { SimOpsTable } from './tables.js'
+import { order } from './text.js'
 
 /** One record of the simulator provider; it owns their meaning (providers/simulator/records.ts). */
 export interface SimRecord {
@@ -61,11 +62,11 @@ export const createSimRecordStore = (database: Database) => {
     : undefined
   const listBatched =
     byClusters &&
-    batchedReads(async (ids) => {
-      const out = new Map<string, SimRecord[]>(ids.map((id) => [id, []]))
-      for (const r of await byClusters([ids])) out.get(r.cluster_id)?.push(toSimRecord(r))
-      return out
-    })
+    batchedGroups(
+      (ids) => byClusters([ids]),
+      (r) => r.cluster_id,
+      toSimRecord,
+    )
 
   // First writer wins, also inside a batch: a second ensure of a key in the same turn shares the
   // first one's slot and answer. Inserted in key order, so two replicas' batches that meet on
@@ -86,7 +87,7 @@ export const createSimRecordStore = (database: Database) => {
     batchedByKey(
       (r: SimRecord) => r.key,
       async (batch) => {
-        const rows = [...batch].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(toRow)
+        const rows = [...batch].sort((a, b) => order(a.key, b.key)).map(toRow)
         const col = <K extends keyof SimOpsRow>(k: K) => rows.map((r) => r[k])
         const inserted = await insertMany([
           col('key'),
@@ -149,7 +150,7 @@ export const createSimRecordStore = (database: Database) => {
       await write((trx) => trx.updateTable('sim_ops').set(rest).where('key', '=', key).execute())
     },
     async list(clusterId: string): Promise<SimRecord[]> {
-      if (listBatched) return (await listBatched(clusterId)) ?? []
+      if (listBatched) return listBatched(clusterId)
       const rows = await db.selectFrom('sim_ops').selectAll().where('cluster_id', '=', clusterId).execute()
       return rows.map(toSimRecord)
     },

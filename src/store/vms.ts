@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Selectable } from 'kysely'
 import type { PageRequest, VmSortField } from '../domain/paging.js'
 import type { VmStatus } from '../domain/statuses.js'
 import type { VmRecord } from '../domain/vm.js'
-import { batchedReads } from './batched-reads.js'
+import { batchedGroups } from './batched-reads.js'
 import type { Database } from './db.js'
 import type { VmsTable } from './tables.js'
 import { hasNul } from './text.js'
@@ -67,16 +67,16 @@ export const createVmStore = (database: Database) => {
       : undefined
   const liveBatched =
     liveOf &&
-    batchedReads(async (ids) => {
-      const out = new Map<string, VmRecord[]>(ids.map((id) => [id, []]))
-      for (const r of await liveOf([ids])) out.get(r.cluster_id)?.push(toRecord(r))
-      return out
-    })
+    batchedGroups(
+      (ids) => liveOf([ids]),
+      (r) => r.cluster_id,
+      toRecord,
+    )
 
   return {
     /** The VMs that still exist (a VM that is gone leaves the list), masters first, by index. */
     async live(clusterId: string, tx?: Tx): Promise<VmRecord[]> {
-      if (!tx && liveBatched) return (await liveBatched(clusterId)) ?? []
+      if (!tx && liveBatched) return liveBatched(clusterId)
       const rows = await (tx ? kx(tx) : db)
         .selectFrom('vms')
         .selectAll()

@@ -1,6 +1,7 @@
 import { CompiledQuery, sql } from 'kysely'
 import { batchedByKey } from './batched-reads.js'
 import type { Database } from './db.js'
+import { order } from './text.js'
 import { kx, type Tx } from './tx.js'
 
 export class LeaseLostError extends Error {
@@ -61,9 +62,7 @@ export const createWorkStore = (database: Database) => {
     batchedByKey(
       (r: Release) => String(r.n),
       async (batch) => {
-        const rows = [...batch].sort((a, b) =>
-          a.clusterId < b.clusterId ? -1 : a.clusterId > b.clusterId ? 1 : 0,
-        )
+        const rows = [...batch].sort((a, b) => order(a.clusterId, b.clusterId))
         const col = <K extends keyof Release>(k: K) => rows.map((r) => r[k])
         await releaseMany([col('clusterId'), col('owner'), col('nextDueAt'), col('now'), col('failed')])
         return new Map<string, undefined>()
