@@ -31,8 +31,17 @@ export interface Database {
    * Runs a query compiled once at start-up. On SQLite it goes straight to a cached prepared
    * statement: the hot paths (auth, GET one cluster) cannot afford the query builder's
    * per-call cost. `params` must follow the placeholders' order.
+   *
+   * `planEachCall`: PostgreSQL plans the statement for each call's own parameters instead of
+   * keeping one plan per connection. A kept plan is chosen once, against the tables as they
+   * were (a seq scan suits an empty table), and PostgreSQL replans only when their statistics
+   * change, which takes autovacuum (off on some servers). For batched reads by a list of keys
+   * into tables that grow fast: their batches pay the planning once.
    */
-  prepared<R>(query: CompiledQuery): (params: readonly unknown[]) => Promise<R[]>
+  prepared<R>(
+    query: CompiledQuery,
+    options?: { planEachCall?: boolean },
+  ): (params: readonly unknown[]) => Promise<R[]>
   /**
    * Runs `fn` in one transaction: all of its writes or none. On SQLite several callers may share
    * one commit (group commit), each in its own savepoint: each still succeeds or fails on its own.
@@ -322,6 +331,10 @@ const openPostgres = async (url: string): Promise<Database> => {
     connectionTimeoutMillis: 5000,
     query_timeout: 30_000,
     keepAlive: true,
+    // A connection keeps the plans of its named statements, made against the tables as they
+    // were; PostgreSQL replans them when statistics change, which takes autovacuum (off on
+    // some servers). A connection replaced each minute plans against the tables as they are.
+    maxLifetimeSeconds: 60,
   })
   // An idle connection the server drops (restart, admin kill) must not crash the process; the
   // pool replaces it on the next checkout.
@@ -335,9 +348,10 @@ const openPostgres = async (url: string): Promise<Database> => {
   return {
     dialect: 'postgres',
     db,
-    prepared<R>(query: CompiledQuery) {
-      // A named statement: each connection parses and plans it once, then only binds.
-      const name = `he_${statementNo++}`
+    prepared<R>(query: CompiledQuery, options?: { planEachCall?: boolean }) {
+      // A named statement: each connection parses and plans it once, then only binds. An
+      // unnamed one is parsed and planned on each call, for its own parameters.
+      const name = options?.planEachCall ? undefined : `he_${statementNo++}`
       return async (params) =>
         (await pool.query({ name, text: query.sql, values: params as unknown[] })).rows as R[]
     },

@@ -49,7 +49,9 @@ export const createSimRecordStore = (database: Database) => {
   const pg = database.dialect === 'postgres'
 
   const byKeys = pg
-    ? database.prepared<SimOpsRow>(CompiledQuery.raw('select * from sim_ops where key = any($1::text[])'))
+    ? database.prepared<SimOpsRow>(CompiledQuery.raw('select * from sim_ops where key = any($1::text[])'), {
+        planEachCall: true,
+      })
     : undefined
   const getBatched =
     byKeys &&
@@ -58,6 +60,7 @@ export const createSimRecordStore = (database: Database) => {
   const byClusters = pg
     ? database.prepared<SimOpsRow>(
         CompiledQuery.raw('select * from sim_ops where cluster_id = any($1::text[]) order by key'),
+        { planEachCall: true },
       )
     : undefined
   const listBatched =

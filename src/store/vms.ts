@@ -63,6 +63,7 @@ export const createVmStore = (database: Database) => {
             `select * from vms where cluster_id = any($1::text[]) and ended_at is null
              order by cluster_id, is_master desc, idx asc`,
           ),
+          { planEachCall: true },
         )
       : undefined
   const liveBatched =

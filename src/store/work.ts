@@ -55,6 +55,7 @@ export const createWorkStore = (database: Database) => {
                as r(cluster_id, owner, next, now, failed)
              where work.cluster_id = r.cluster_id and work.lease_owner = r.owner`,
           ),
+          { planEachCall: true },
         )
       : undefined
   const releaseBatched =
@@ -90,10 +91,10 @@ export const createWorkStore = (database: Database) => {
       if (dialect === 'postgres') {
         const res = await sql<{ cluster_id: string }>`
           update work set lease_owner = ${owner}, lease_expires_at = ${expires}, dirty = 0
-          where cluster_id in (
+          where cluster_id = any(array(
             select cluster_id from work
             where due_at <= ${now} and (lease_owner is null or lease_expires_at < ${now})
-            order by due_at limit ${limit} for update skip locked)
+            order by due_at limit ${limit} for update skip locked))
           returning cluster_id`.execute(db)
         return res.rows.map((r) => r.cluster_id)
       }
