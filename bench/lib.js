@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: child processes, load generation, memory sampling.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -95,4 +95,68 @@ export const pgDatabase = async (adminUrl, prefix) => {
       await c.end()
     },
   }
+}
+
+// CPU time from /proc (Linux), in clock ticks of 10 ms.
+const TICK_MS = 10
+const statOf = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  } catch {
+    return undefined
+  }
+}
+const ticksOf = (pid) => {
+  const f = statOf(pid)
+  return f ? Number(f[11]) + Number(f[12]) : 0 // utime + stime
+}
+// The live PostgreSQL processes' time, plus what the postmaster collected from its children
+// that exited (cutime + cstime): a connection that closes keeps counting.
+const postgresTicks = () => {
+  const procs = new Map()
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') procs.set(pid, statOf(pid))
+    } catch {
+      /* gone */
+    }
+  }
+  let sum = 0
+  for (const f of procs.values()) {
+    if (!f) continue
+    sum += Number(f[11]) + Number(f[12])
+    if (!procs.has(f[1])) sum += Number(f[13]) + Number(f[14])
+  }
+  return sum
+}
+const machineTicks = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number)
+  return { all: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4] }
+}
+
+/**
+ * Where the CPU went while `fn` ran: milliseconds per unit of work (`units(result)`) for each
+ * named process, for all PostgreSQL processes together and for this one (the load generator),
+ * and how busy the whole machine was. Shows which process bounds a rate.
+ */
+export const cpuShare = async (pids, fn, units) => {
+  const before = {
+    pids: Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, ticksOf(p)])),
+    pg: postgresTicks(),
+    me: process.cpuUsage(),
+    m: machineTicks(),
+  }
+  const result = await fn()
+  const me = process.cpuUsage(before.me)
+  const m = machineTicks()
+  const n = units(result)
+  const per = (ticks) => Math.round(((ticks * TICK_MS) / n) * 1000) / 1000
+  const msPerUnit = Object.fromEntries(
+    Object.entries(pids).map(([k, p]) => [k, per(ticksOf(p) - before.pids[k])]),
+  )
+  msPerUnit.postgres = per(postgresTicks() - before.pg)
+  msPerUnit.loader = Math.round(((me.user + me.system) / 1000 / n) * 1000) / 1000
+  const machineBusy = Math.round((1 - (m.idle - before.m.idle) / (m.all - before.m.all)) * 100) / 100
+  return { result, cpu: { msPerUnit, machineBusy } }
 }
