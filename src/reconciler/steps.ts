@@ -83,8 +83,18 @@ export const createSteps = (deps: StepDeps) => {
     patch: ClusterPatch = {},
   ) => {
     if (!canTransition(c.status, to)) throw new Error(`illegal transition ${c.status} -> ${to}`)
-    await guardedUpdate(tx, c, { ...patch, status: to }, t)
-    await event(tx, c, t, { type: 'StatusChanged', fromStatus: c.status, toStatus: to, reason, message })
+    const changed: NewEvent = {
+      clusterId: c.id,
+      at: t,
+      type: 'StatusChanged',
+      fromStatus: c.status,
+      toStatus: to,
+      reason,
+      message,
+    }
+    // The guarded update and its event: one statement on PostgreSQL.
+    if (!(await store.clusters.updateWithEvent(tx, c.id, { ...patch, status: to }, t, [c.status], changed)))
+      throw new Conflict()
     // A re-run's request says where the run is while it is under way (DESIGN section 11).
     const run = c.info.run
     if (run && !to.startsWith('Terminated'))
@@ -179,7 +189,10 @@ export const createSteps = (deps: StepDeps) => {
     purpose: VmPurpose,
     observed: Map<string, ObservedVm>,
     recorded: ReadonlySet<string>,
-    /** The VMs booted at once (time scale 0): their rows go in with the caller's next write. */
+    /**
+     * The VMs booted at once (time scale 0): their rows go in with the caller's next write,
+     * which must be guarded on the cluster's status (a transition): it is their fence.
+     */
     thenWrite?: (states: readonly ObservedVm[]) => ((tx: Tx, t: number) => Promise<void>) | undefined,
   ) => {
     const missing = wanted.filter((w) => !observed.has(w.name))
@@ -199,7 +212,9 @@ export const createSteps = (deps: StepDeps) => {
     const next = more ? undefined : thenWrite?.(states)
     if (fresh.length > 0 || next)
       await pass.write(async (tx, t) => {
-        await guardedUpdate(tx, c, {}, t)
+        // The status guard fences the rows; a write that follows (a transition) is guarded on
+        // the same status in the same transaction, and its Conflict takes the rows back too.
+        if (!next) await guardedUpdate(tx, c, {}, t)
         await recordVms(tx, c, fresh, t)
         await next?.(tx, t)
       })

@@ -730,6 +730,49 @@ export const createClusterStore = (database: Database) => {
     },
 
     /**
+     * `update` with the `status` guard, and `event` appended when the row was updated: on
+     * PostgreSQL one statement (a pass's transition is one round trip, not two); on SQLite,
+     * in-process, the two statements.
+     */
+    async updateWithEvent(
+      tx: Tx,
+      id: string,
+      patch: ClusterPatch,
+      now: number,
+      from: readonly ClusterStatus[],
+      event: NewEvent,
+    ): Promise<boolean> {
+      if (database.dialect === 'sqlite') {
+        if (!(await this.update(tx, id, patch, now, { status: from }))) return false
+        await kx(tx).insertInto('events').values(newEventRow(event)).execute()
+        return true
+      }
+      const e = newEventRow(event)
+      try {
+        const res = await kx(tx)
+          .with('u', (qb) =>
+            qb
+              .updateTable('clusters')
+              .set(patchColumns(patch, now) as never)
+              .where('id', '=', id)
+              .where('status', 'in', from as ClusterStatus[])
+              .returning('id'),
+          )
+          .insertInto('events')
+          .columns(['cluster_id', 'at', 'type', 'from_status', 'to_status', 'reason', 'message'])
+          .expression(
+            sql`select ${e.cluster_id}::text, ${e.at}::bigint, ${e.type}::text, ${e.from_status}::text,
+              ${e.to_status}::text, ${e.reason}::text, ${e.message}::text from u`,
+          )
+          .executeTakeFirst()
+        return Number(res.numInsertedOrUpdatedRows) === 1
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new DuplicateNameError(id)
+        throw err
+      }
+    },
+
+    /**
      * One page of a project's clusters and the filtered total. Both are cached per query and
      * checked against the stamp (see `stamp`), so a repeated query costs one small read plus
      * the page's rows, and can never be stale. Time-dependent orders (elapsedTime) are never

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { NewCluster } from '../../src/domain/cluster.js'
 import { parseCreateCluster } from '../../src/domain/cluster-spec.js'
+import { DuplicateNameError } from '../../src/store/clusters.js'
 import { LeaseLostError, type Store } from '../../src/store/index.js'
 import { TEST_BACKEND, useFreshStore, validBody } from '../helpers.js'
 
@@ -69,6 +70,69 @@ describe(`store aggregates (${TEST_BACKEND})`, () => {
         store.clusters.update(tx, c.id, { status: 'Terminated(User)', terminatedAt: 2_000 }, 2_000),
       )
       await insert({ name: c.name })
+    })
+
+    it('writes a guarded update and its event together, or neither', async () => {
+      const c = await insert()
+      const event = (at: number, message: string) => ({
+        clusterId: c.id,
+        at,
+        type: 'StatusChanged' as const,
+        fromStatus: 'Initializing' as const,
+        toStatus: 'Creating' as const,
+        reason: 'PROVISION_STARTED' as const,
+        message,
+      })
+      const refused = await store.transaction((tx) =>
+        store.clusters.updateWithEvent(
+          tx,
+          c.id,
+          { status: 'Creating' },
+          2_000,
+          ['Running'],
+          event(2_000, 'no'),
+        ),
+      )
+      expect(refused).toBe(false)
+      expect((await store.clusters.getById(c.id))!.status).toBe('Initializing')
+      expect((await store.events.list(c.id, 0, 10)).total).toBe(0)
+
+      const moved = await store.transaction((tx) =>
+        store.clusters.updateWithEvent(
+          tx,
+          c.id,
+          { status: 'Creating', info: { securityGroupIds: ['sg'], lastError: 'it\'s "quoted"' } },
+          3_000,
+          ['Initializing', 'Running'],
+          event(3_000, "provisioning 'VMs'"),
+        ),
+      )
+      expect(moved).toBe(true)
+      const after = await store.clusters.getById(c.id)
+      expect(after).toMatchObject({ status: 'Creating', info: { lastError: 'it\'s "quoted"' } })
+      const { total, rows } = await store.events.list(c.id, 0, 10)
+      expect(total).toBe(1)
+      const { clusterId: _, ...recorded } = event(3_000, "provisioning 'VMs'")
+      expect(rows[0]).toMatchObject(recorded)
+
+      // Clearing terminatedAt brings the name back among the live ones: a clash is refused.
+      await store.transaction((tx) =>
+        store.clusters.update(tx, c.id, { status: 'Terminated(User)', terminatedAt: 4_000 }, 4_000),
+      )
+      await insert({ name: c.name })
+      await expect(
+        store.transaction((tx) =>
+          store.clusters.updateWithEvent(
+            tx,
+            c.id,
+            { status: 'Initializing', terminatedAt: null },
+            5_000,
+            ['Terminated(User)'],
+            { ...event(5_000, 're-run'), fromStatus: 'Terminated(User)', toStatus: 'Initializing' },
+          ),
+        ),
+      ).rejects.toThrow(DuplicateNameError)
+      expect((await store.events.list(c.id, 0, 10)).total).toBe(1)
     })
 
     it('updates only from the statuses the guard names', async () => {
