@@ -626,6 +626,35 @@ export const createClusterStore = (database: Database) => {
   // database at once (50 connections, a million clusters: 50 of one 15-200 ms query, 1-2 s each).
   const coalesced = singleFlight<{ rows: ClusterRecord[]; total: number }>()
 
+  /**
+   * Writes a patch only if the cluster is still in `from` (optimistic concurrency): two
+   * requests racing for one transition cannot both succeed. DuplicateNameError when a patch
+   * that clears terminatedAt meets a live cluster of the same name.
+   */
+  const update = async (
+    tx: Tx,
+    id: string,
+    patch: ClusterPatch,
+    now: number,
+    guard?: { status?: readonly ClusterStatus[]; minWorkersAfter?: { remove: number } },
+  ): Promise<boolean> => {
+    let q = kx(tx)
+      .updateTable('clusters')
+      .set(patchColumns(patch, now) as never)
+      .where('id', '=', id)
+    if (guard?.status) q = q.where('status', 'in', guard.status as ClusterStatus[])
+    if (guard?.minWorkersAfter)
+      q = q.where(sql<boolean>`worker_cnt - ${guard.minWorkersAfter.remove} >= hdfs_replication`)
+    try {
+      const res = await q.executeTakeFirst()
+      return Number(res.numUpdatedRows) === 1
+    } catch (e) {
+      // Clearing terminatedAt (a re-run) brings the name back among the live ones.
+      if (isUniqueViolation(e)) throw new DuplicateNameError(id)
+      throw e
+    }
+  }
+
   return {
     /** Adds a cluster; its VM counters start at zero. DuplicateNameError if a live one has its name. */
     async insert(tx: Tx, c: NewCluster): Promise<void> {
@@ -700,34 +729,7 @@ export const createClusterStore = (database: Database) => {
       return row ? toRecord(row) : undefined
     },
 
-    /**
-     * Writes a patch only if the cluster is still in `from` (optimistic concurrency): two
-     * requests racing for one transition cannot both succeed. DuplicateNameError when a patch
-     * that clears terminatedAt meets a live cluster of the same name.
-     */
-    async update(
-      tx: Tx,
-      id: string,
-      patch: ClusterPatch,
-      now: number,
-      guard?: { status?: readonly ClusterStatus[]; minWorkersAfter?: { remove: number } },
-    ): Promise<boolean> {
-      let q = kx(tx)
-        .updateTable('clusters')
-        .set(patchColumns(patch, now) as never)
-        .where('id', '=', id)
-      if (guard?.status) q = q.where('status', 'in', guard.status as ClusterStatus[])
-      if (guard?.minWorkersAfter)
-        q = q.where(sql<boolean>`worker_cnt - ${guard.minWorkersAfter.remove} >= hdfs_replication`)
-      try {
-        const res = await q.executeTakeFirst()
-        return Number(res.numUpdatedRows) === 1
-      } catch (e) {
-        // Clearing terminatedAt (a re-run) brings the name back among the live ones.
-        if (isUniqueViolation(e)) throw new DuplicateNameError(id)
-        throw e
-      }
-    },
+    update,
 
     /**
      * `update` with the `status` guard, and `event` appended when the row was updated: on
@@ -743,7 +745,7 @@ export const createClusterStore = (database: Database) => {
       event: NewEvent,
     ): Promise<boolean> {
       if (database.dialect === 'sqlite') {
-        if (!(await this.update(tx, id, patch, now, { status: from }))) return false
+        if (!(await update(tx, id, patch, now, { status: from }))) return false
         await kx(tx).insertInto('events').values(newEventRow(event)).execute()
         return true
       }
