@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: child processes, load generation, memory sampling.
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -159,4 +159,29 @@ export const cpuShare = async (pids, fn, units) => {
   msPerUnit.loader = Math.round(((me.user + me.system) / 1000 / n) * 1000) / 1000
   const machineBusy = Math.round((1 - (m.idle - before.m.idle) / (m.all - before.m.all)) * 100) / 100
   return { result, cpu: { msPerUnit, machineBusy } }
+}
+
+/**
+ * Caps a process (all its threads) at `cores` of CPU, as a pod's CPU limit does: a cgroup of the
+ * v1 cpu controller with a CFS quota (Linux, root). `throttled` reads how many 100 ms periods
+ * hit the cap; `remove` deletes the group once the process has exited.
+ */
+export const cpuLimit = (pid, name, cores) => {
+  const dir = `/sys/fs/cgroup/cpu/hadoop-eco-bench-${name}`
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(`${dir}/cpu.cfs_period_us`, '100000')
+  writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(cores * 100_000)))
+  writeFileSync(`${dir}/cgroup.procs`, String(pid))
+  return {
+    throttled: () => {
+      const stat = Object.fromEntries(
+        readFileSync(`${dir}/cpu.stat`, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')),
+      )
+      return { periods: Number(stat.nr_periods), throttled: Number(stat.nr_throttled) }
+    },
+    remove: () => rmdirSync(dir),
+  }
 }

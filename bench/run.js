@@ -5,6 +5,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import {
+  cpuLimit,
   cpuShare,
   freePort,
   load,
@@ -32,7 +33,12 @@ const results = {
     node: process.version,
   },
   at: new Date().toISOString(),
-  settings: { durationS: DURATION, rounds: ROUNDS },
+  settings: {
+    durationS: DURATION,
+    rounds: ROUNDS,
+    // The server settings this run overrode (HADOOP_ECO_RECONCILER_CONCURRENCY=1, say).
+    overrides: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('HADOOP_ECO_'))),
+  },
 }
 const headers = {
   'credential-id': 'bench-id',
@@ -428,34 +434,81 @@ const providerCalls = async (port) => {
 }
 
 /**
+ * Lifecycle passes due for over a second that no replica has taken: how far the engine is behind
+ * the creates. Each create makes its first passes due at once (time scale 1), so a create load
+ * faster than the engine follows leaves a queue that every replica's passes work at, with all
+ * the CPU they get.
+ */
+const overdueWork = async (url) => {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    const { rows } = await c.query(
+      'select count(*)::int as n from work where lease_owner is null and due_at < $1::bigint',
+      [Date.now() - 1000],
+    )
+    return rows[0].n
+  } finally {
+    await c.end()
+  }
+}
+
+/**
  * Two replicas over one PostgreSQL database (DESIGN section 1's deployment): creates through one
  * replica, then the same load split over both (the issue's target: >= 1.5x); and 1,000 clusters
  * of 1 master and 3 workers created through both at time scale 0, timed to all Running, with
- * each replica's share of the provider calls. Each create round records where the CPU went (cpuShare).
+ * each replica's share of the provider calls. Each create round records where the CPU went
+ * (cpuShare) and the engine's queue after it (overdueWork); a third layout per round runs the
+ * first replica alone (the second stopped), as a one-replica deployment would.
+ * BENCH_REPLICA_CPU=0.35 caps each replica of the create rounds at that many cores (cpuLimit),
+ * as pods with a CPU limit are: then a replica, not the machine, is what runs out first.
  */
 const replicas = async () => {
+  const replicaCpu = Number(process.env.BENCH_REPLICA_CPU ?? 0)
   const dir = mkdtempSync(join(tmpdir(), 'hadoop-eco-bench-'))
   const out = {}
-  // BENCH_REPLICAS=running: only the 1,000 clusters to Running.
+  // BENCH_REPLICAS=running: only the 1,000 clusters to Running; =creates: only the create rounds.
   if (process.env.BENCH_REPLICAS !== 'running') {
     const db = await pgDatabase(PG_URL, 'replicas')
     const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '1' }
-    const a = await startServer(dir, env)
-    const b = await startServer(dir, env)
+    // One group per replica name: the second replica, restarted each round, goes back into its own.
+    const limits = new Map()
+    const startReplica = async (name) => {
+      const srv = await startServer(dir, env)
+      if (replicaCpu > 0) limits.set(name, cpuLimit(srv.child.pid, name, replicaCpu))
+      return srv
+    }
+    /** The share of 100 ms periods over the run in which each capped replica hit its limit. */
+    const throttled = () =>
+      replicaCpu > 0
+        ? Object.fromEntries(
+            [...limits].map(([name, l]) => {
+              const t = l.throttled()
+              l.remove()
+              return [name, Math.round((t.throttled / Math.max(1, t.periods)) * 100) / 100]
+            }),
+          )
+        : undefined
+    const a = await startReplica('a')
     const url = (srv) => `http://127.0.0.1:${srv.port}/v2/hadoop-eco/clusters`
     let round = 0
     const creates = (srv, connections) =>
       createLoad(url(srv), (k) => `c${round}-${srv.port}-${k}`, connections)
     await creates(a, 20) // warm-up
+    const aloneRuns = []
     const oneRuns = []
     const twoRuns = []
-    // Both replicas run passes in either case: the only difference is which takes the requests.
-    const pids = { replicaA: a.child.pid, replicaB: b.child.pid }
     const created = (runs) => runs.reduce((sum, r) => sum + r.total, 0)
     for (let r = 0; r < ROUNDS; r++) {
       round++
+      const alone = await cpuShare({ replicaA: a.child.pid }, async () => [await creates(a, 20)], created)
+      aloneRuns.push({ ...alone.result[0], cpu: alone.cpu, overdueAfter: await overdueWork(db.url) })
+      // Both replicas run passes in the next two layouts: only which takes the requests differs.
+      const b = await startReplica('b')
+      const pids = { replicaA: a.child.pid, replicaB: b.child.pid }
+      round++
       const one = await cpuShare(pids, async () => [await creates(a, 20)], created)
-      oneRuns.push({ ...one.result[0], cpu: one.cpu })
+      oneRuns.push({ ...one.result[0], cpu: one.cpu, overdueAfter: await overdueWork(db.url) })
       round++
       const two = await cpuShare(pids, () => Promise.all([creates(a, 10), creates(b, 10)]), created)
       const [x, y] = two.result
@@ -465,15 +518,28 @@ const replicas = async () => {
         max: Math.max(x.max, y.max),
         non2xx: x.non2xx + y.non2xx,
         cpu: two.cpu,
+        overdueAfter: await overdueWork(db.url),
       })
+      await b.stop()
     }
     await a.stop()
-    await b.stop()
+    const throttledShare = throttled()
     await db.drop()
-    const ratios = oneRuns.map((o, i) => Math.round((twoRuns[i].rps / o.rps) * 100) / 100)
-    out.creates = { oneReplica: oneRuns, twoReplicas: twoRuns, ratios, medianRatio: median(ratios) }
+    const ratio = (xs, ys) => xs.map((x, i) => Math.round((ys[i].rps / x.rps) * 100) / 100)
+    const ratios = ratio(oneRuns, twoRuns)
+    const aloneRatios = ratio(aloneRuns, twoRuns)
+    out.creates = {
+      oneReplicaAlone: aloneRuns,
+      oneReplica: oneRuns,
+      twoReplicas: twoRuns,
+      ratios,
+      medianRatio: median(ratios),
+      aloneRatios,
+      medianAloneRatio: median(aloneRatios),
+      ...(replicaCpu > 0 ? { replicaCpu, throttledShare } : {}),
+    }
   }
-  {
+  if (process.env.BENCH_REPLICAS !== 'creates') {
     const db = await pgDatabase(PG_URL, 'replicas')
     const env = { HADOOP_ECO_DATABASE_URL: db.url, HADOOP_ECO_TIME_SCALE: '0' }
     const servers = [await startServer(dir, env), await startServer(dir, env)]
@@ -507,4 +573,6 @@ if (which === 'reconciler' || which === 'all') results.reconciler = await reconc
 if (which === 'render' || which === 'all') results.render = await render()
 if (which === 'objects' || which === 'all') results.objects = await objects()
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true })
-writeFileSync(join(ROOT, 'bench/results', `${which}-latest.json`), `${JSON.stringify(results, null, 2)}\n`)
+// BENCH_RESULT names a run kept beside the latest (a variant, such as a CPU limit per replica).
+const resultName = process.env.BENCH_RESULT ?? `${which}-latest`
+writeFileSync(join(ROOT, 'bench/results', `${resultName}.json`), `${JSON.stringify(results, null, 2)}\n`)
