@@ -212,6 +212,13 @@ export const createServer = async (
   const database = await openDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous })
   if (config.migrate) await database.migrate()
   const store = createStore(database)
+  // Said once, at start: an operator's setting, but one that makes the tables grow for good.
+  const unvacuumed = await store.retention.unvacuumed().catch(() => [])
+  if (unvacuumed.length > 0)
+    logger.warn(
+      { tables: unvacuumed },
+      'PostgreSQL autovacuum is off for these tables: the space of rows the server updates and deletes is never reused; turn autovacuum on, or VACUUM them on a schedule',
+    )
   const secretKey = loadSecretKey(config)
   const box = createSecretBox(secretKey.key)
   const claimedKey = await claimSecretKey(store, box)

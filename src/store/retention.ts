@@ -14,6 +14,23 @@ export const createRetentionStore = (database: Database) => {
   const { db, transaction } = database
   return {
     /**
+     * PostgreSQL: the server's tables that autovacuum leaves alone, because it is off for the
+     * whole server or for that table. The reconciler updates its queue, clusters and VMs all
+     * the time and `purge` deletes history: without vacuum, the space of those dead rows is
+     * never reused and the tables only grow. SQLite reuses freed pages by itself: none.
+     */
+    async unvacuumed(): Promise<string[]> {
+      if (database.dialect !== 'postgres') return []
+      const { rows } = await sql<{ relname: string }>`
+        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = current_schema() and c.relkind = 'r' and c.relname not in ('kysely_migration', 'kysely_migration_lock')
+          and (current_setting('autovacuum') = 'off'
+            or exists (select 1 from unnest(c.reloptions) o where o ~* '^autovacuum_enabled=(f|fa|fal|fals|false|n|no|of|off|0)$'))
+        order by c.relname`.execute(db)
+      return rows.map((r) => r.relname)
+    },
+
+    /**
      * Deletes the events and VM rows of clusters terminated before `before`, `batch` clusters
      * per transaction (each cluster's history goes whole or not at all), until done or `stop()`.
      * Returns how many clusters it looked at.

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { checkInvariants, formatInvariantReport } from '../../src/invariants.js'
@@ -91,4 +93,54 @@ describe(`history retention (${TEST_BACKEND})`, () => {
     expect(loadConfig({ HADOOP_ECO_RETENTION_DAYS: '0.5' }).retentionDays).toBe(0.5)
     expect(() => loadConfig({ HADOOP_ECO_RETENTION_DAYS: '-1' })).toThrow(/HADOOP_ECO_RETENTION_DAYS/)
   })
+})
+
+/**
+ * Deleted and updated rows leave dead space that only vacuum makes reusable: with PostgreSQL's
+ * autovacuum off, the tables the server writes all the time grow for good, so the server says so
+ * when it starts. SQLite reuses freed pages by itself.
+ */
+describe(`tables that nothing vacuums (${TEST_BACKEND})`, () => {
+  let s: TestServer
+  const lines: { level: number; msg: string; tables?: string[] }[] = []
+  beforeAll(async () => {
+    const logStream = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+        done()
+      },
+    })
+    s = await startTestServer({}, { logStream })
+    return () => s.cleanup()
+  })
+  const warning = () => lines.find((l) => l.msg.startsWith('PostgreSQL autovacuum is off'))
+
+  it.skipIf(TEST_BACKEND !== 'sqlite')('SQLite: none, and nothing said', async () => {
+    expect(await s.store.retention.unvacuumed()).toEqual([])
+    expect(warning()).toBeUndefined()
+  })
+
+  it.skipIf(TEST_BACKEND !== 'postgres')(
+    'PostgreSQL: the tables autovacuum is off for, server-wide or per table, said at start',
+    async () => {
+      const { db } = s.store.database
+      const serverWide = (await sql<{ v: string }>`select current_setting('autovacuum') as v`.execute(db))
+        .rows[0]!.v
+      // At start: every table when it is off for the server, nothing said when it is on.
+      if (serverWide === 'off') {
+        expect(warning()?.level).toBe(40)
+        expect(warning()?.tables).toEqual(expect.arrayContaining(['clusters', 'events', 'vms', 'work']))
+      } else expect(warning()).toBeUndefined()
+      await sql`alter table events set (autovacuum_enabled = off)`.execute(db)
+      try {
+        const listed = await s.store.retention.unvacuumed()
+        expect(listed).toContain('events')
+        if (serverWide === 'on') expect(listed).toEqual(['events'])
+        expect(listed).not.toContain('kysely_migration')
+      } finally {
+        await sql`alter table events reset (autovacuum_enabled)`.execute(db)
+      }
+      if (serverWide === 'on') expect(await s.store.retention.unvacuumed()).toEqual([])
+    },
+  )
 })
