@@ -213,11 +213,11 @@ export const createServer = async (
   if (config.migrate) await database.migrate()
   const store = createStore(database)
   // Said once, at start: an operator's setting, but one that makes the tables grow for good.
-  const unvacuumed = await store.retention.unvacuumed().catch(() => [])
-  if (unvacuumed.length > 0)
+  const vacuum = await store.retention.unvacuumed().catch(() => ({ serverWide: false, tables: [] }))
+  if (vacuum.serverWide || vacuum.tables.length > 0)
     logger.warn(
-      { tables: unvacuumed },
-      'PostgreSQL autovacuum is off for these tables: the space of rows the server updates and deletes is never reused; turn autovacuum on, or VACUUM them on a schedule',
+      { serverWide: vacuum.serverWide, tables: vacuum.tables },
+      'PostgreSQL autovacuum is off (serverWide: for every table; else for the tables named): the space of rows the server updates and deletes is never reused; turn it on, or VACUUM on a schedule',
     )
   const secretKey = loadSecretKey(config)
   const box = createSecretBox(secretKey.key)

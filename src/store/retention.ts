@@ -14,20 +14,22 @@ export const createRetentionStore = (database: Database) => {
   const { db, transaction } = database
   return {
     /**
-     * PostgreSQL: the server's tables that autovacuum leaves alone, because it is off for the
-     * whole server or for that table. The reconciler updates its queue, clusters and VMs all
-     * the time and `purge` deletes history: without vacuum, the space of those dead rows is
-     * never reused and the tables only grow. SQLite reuses freed pages by itself: none.
+     * PostgreSQL: whether autovacuum is off for the whole server, and the server's tables it is
+     * turned off for one by one. The reconciler updates its queue, clusters and VMs all the time
+     * and `purge` deletes history: without vacuum, the space of those dead rows is never reused
+     * and the tables only grow. SQLite reuses freed pages by itself: neither.
      */
-    async unvacuumed(): Promise<string[]> {
-      if (database.dialect !== 'postgres') return []
-      const { rows } = await sql<{ relname: string }>`
-        select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = current_schema() and c.relkind = 'r' and c.relname not in ('kysely_migration', 'kysely_migration_lock')
-          and (current_setting('autovacuum') = 'off'
-            or exists (select 1 from unnest(c.reloptions) o where o ~* '^autovacuum_enabled=(f|fa|fal|fals|false|n|no|of|off|0)$'))
-        order by c.relname`.execute(db)
-      return rows.map((r) => r.relname)
+    async unvacuumed(): Promise<{ serverWide: boolean; tables: string[] }> {
+      if (database.dialect !== 'postgres') return { serverWide: false, tables: [] }
+      const { rows } = await sql<{ server_wide: boolean; tables: string[] | null }>`
+        select current_setting('autovacuum') = 'off' as server_wide,
+          (select array_agg(c.relname::text order by c.relname)
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = current_schema() and c.relkind = 'r'
+              and c.relname not in ('kysely_migration', 'kysely_migration_lock')
+              and exists (select 1 from unnest(c.reloptions) o
+                where o ~* '^autovacuum_enabled=(f|fa|fal|fals|false|n|no|of|off|0)$')) as tables`.execute(db)
+      return { serverWide: rows[0]!.server_wide, tables: rows[0]!.tables ?? [] }
     },
 
     /**

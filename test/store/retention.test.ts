@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream'
 import { sql } from 'kysely'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
+import { createServer } from '../../src/server.js'
 import { checkInvariants, formatInvariantReport } from '../../src/invariants.js'
 import { api, createCluster, statusOf } from '../api/util.js'
 import { startTestServer, TEST_BACKEND, type TestServer } from '../helpers.js'
@@ -102,45 +104,60 @@ describe(`history retention (${TEST_BACKEND})`, () => {
  */
 describe(`tables that nothing vacuums (${TEST_BACKEND})`, () => {
   let s: TestServer
-  const lines: { level: number; msg: string; tables?: string[] }[] = []
-  beforeAll(async () => {
-    const logStream = new Writable({
+  type Line = { level: number; msg: string; serverWide?: boolean; tables?: string[] }
+  const lines: Line[] = []
+  const into = (out: Line[]) =>
+    new Writable({
       write(chunk, _enc, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+        for (const line of String(chunk).split('\n').filter(Boolean)) out.push(JSON.parse(line) as Line)
         done()
       },
     })
-    s = await startTestServer({}, { logStream })
+  beforeAll(async () => {
+    s = await startTestServer({}, { logStream: into(lines) })
     return () => s.cleanup()
   })
-  const warning = () => lines.find((l) => l.msg.startsWith('PostgreSQL autovacuum is off'))
+  const warning = (from = lines) => from.find((l) => l.msg.startsWith('PostgreSQL autovacuum is off'))
 
   it.skipIf(TEST_BACKEND !== 'sqlite')('SQLite: none, and nothing said', async () => {
-    expect(await s.store.retention.unvacuumed()).toEqual([])
+    expect(await s.store.retention.unvacuumed()).toEqual({ serverWide: false, tables: [] })
     expect(warning()).toBeUndefined()
   })
 
   it.skipIf(TEST_BACKEND !== 'postgres')(
-    'PostgreSQL: the tables autovacuum is off for, server-wide or per table, said at start',
+    'PostgreSQL: autovacuum off for the server, or for single tables, said at start',
     async () => {
       const { db } = s.store.database
-      const serverWide = (await sql<{ v: string }>`select current_setting('autovacuum') as v`.execute(db))
+      const setting = (await sql<{ v: string }>`select current_setting('autovacuum') as v`.execute(db))
         .rows[0]!.v
-      // At start: every table when it is off for the server, nothing said when it is on.
-      if (serverWide === 'off') {
-        expect(warning()?.level).toBe(40)
-        expect(warning()?.tables).toEqual(expect.arrayContaining(['clusters', 'events', 'vms', 'work']))
-      } else expect(warning()).toBeUndefined()
+      const { serverWide, tables } = await s.store.retention.unvacuumed()
+      expect(serverWide).toBe(setting === 'off')
+      expect(tables).toEqual([])
+      // At start: said when it is off for the server, and nothing said when it is on.
+      if (serverWide) expect(warning()).toMatchObject({ level: 40, serverWide: true, tables: [] })
+      else expect(warning()).toBeUndefined()
+      // Turned off for two tables, whatever the server says.
       await sql`alter table events set (autovacuum_enabled = off)`.execute(db)
+      await sql`alter table work set (autovacuum_enabled = f)`.execute(db)
       try {
-        const listed = await s.store.retention.unvacuumed()
-        expect(listed).toContain('events')
-        if (serverWide === 'on') expect(listed).toEqual(['events'])
-        expect(listed).not.toContain('kysely_migration')
+        expect((await s.store.retention.unvacuumed()).tables).toEqual(['events', 'work'])
+        // A replica started now, on the same database, names them.
+        const name = (await sql<{ d: string }>`select current_database() as d`.execute(db)).rows[0]!.d
+        const url = new URL(process.env.HADOOP_ECO_TEST_DATABASE_URL!)
+        url.pathname = `/${name}`
+        const second: Line[] = []
+        const replica = await createServer(
+          loadConfig({ HADOOP_ECO_DATABASE_URL: url.toString(), HADOOP_ECO_DATA_DIR: s.dir }),
+          { logger: pino({ level: 'info' }, into(second)), startReconciler: false },
+        )
+        await replica.close()
+        expect(warning(second)).toMatchObject({ level: 40, serverWide, tables: ['events', 'work'] })
       } finally {
         await sql`alter table events reset (autovacuum_enabled)`.execute(db)
+        await sql`alter table work reset (autovacuum_enabled)`.execute(db)
       }
-      if (serverWide === 'on') expect(await s.store.retention.unvacuumed()).toEqual([])
+      await sql`alter table vms set (autovacuum_enabled = true)`.execute(db)
+      expect((await s.store.retention.unvacuumed()).tables).toEqual([])
     },
   )
 })
